@@ -1,0 +1,82 @@
+#include "engine/autograd/backward_helpers.h"
+
+#include <algorithm>
+
+#include "engine/autograd/functions.h"
+#include "engine/ops/rules.h"
+
+namespace kiln {
+
+bool is_expandable_to(IntList shape, IntList desired) {
+  if (shape.size() > desired.size()) return false;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    const int64_t s = shape[shape.size() - 1 - i];
+    const int64_t d = desired[desired.size() - 1 - i];
+    if (s != d && s != 1) return false;
+  }
+  return true;
+}
+
+Tensor sum_to(const Tensor& t, IntList shape) {
+  if (IntList(t.sizes()) == shape) return t;
+  const int64_t lead = t.dim() - static_cast<int64_t>(shape.size());
+  Shape dims;
+  for (int64_t d = 0; d < lead; ++d) dims.push_back(d);
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1 && t.sizes()[lead + i] != 1) dims.push_back(lead + int64_t(i));
+  }
+  Tensor r = dims.empty() ? t : sum(t, dims, /*keepdim=*/true);
+  if (lead > 0 || IntList(r.sizes()) != shape) r = reshape(r, shape);
+  return r;
+}
+
+Tensor cast_to(const Tensor& t, DType dtype) {
+  return t.dtype() == dtype ? t : to(t, std::nullopt, dtype, false);
+}
+
+Tensor maybe_multiply(const Tensor& t, const Scalar& alpha) {
+  if (alpha == Scalar(1)) return t;
+  return mul(t, wrapped_scalar(alpha));
+}
+
+Shape invert_permutation(IntList dims) {
+  Shape inv(dims.size());
+  const int64_t n = static_cast<int64_t>(dims.size());
+  for (int64_t i = 0; i < n; ++i) inv[wrap_dim(dims[i], n)] = i;
+  return inv;
+}
+
+Tensor unsqueeze_to(const Tensor& grad, IntList sizes, const std::optional<Shape>& dim,
+                    bool keepdim) {
+  if (keepdim) return grad;
+  Shape shape(sizes.begin(), sizes.end());
+  // Same dims the forward reduced (wrapped, sorted); they come back as size 1.
+  Shape kept;
+  const int64_t nd = static_cast<int64_t>(sizes.size());
+  std::vector<bool> reduced(std::max<int64_t>(nd, 1), dim == std::nullopt || dim->empty());
+  if (dim && !dim->empty()) {
+    for (int64_t d : *dim) reduced[wrap_dim(d, nd)] = true;
+  }
+  for (int64_t d = 0; d < nd; ++d) kept.push_back(reduced[d] ? 1 : sizes[d]);
+  return reshape(grad, kept);
+}
+
+Tensor sum_backward(const Tensor& grad, IntList sizes, const std::optional<Shape>& dim,
+                    bool keepdim) {
+  return expand(unsqueeze_to(grad, sizes, dim, keepdim), sizes);
+}
+
+Tensor div_backward_self(const Tensor& grad, const Tensor& other,
+                         const std::optional<std::string>& rounding_mode) {
+  if (rounding_mode) return zeros_like(grad);  // piecewise constant
+  return div(grad, other);
+}
+
+Tensor div_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other,
+                          const std::optional<std::string>& rounding_mode) {
+  if (rounding_mode) return zeros_like(grad);
+  // d(self/other)/d(other) = -self / other^2
+  return div(mul(neg(grad), self), mul(other, other));
+}
+
+}  // namespace kiln
