@@ -9,22 +9,51 @@
 namespace kiln {
 
 void bind_cpu(KernelTable& t) {
-  // creation, convert
+  // ---- creation and random: fill_, arange, rand*, normal_, ... ----
   t.fill_ = cpu::fill;
-  t.copy_ = cpu::copy;
+  // (end of creation)
 
-  // unary
+
+  // ---- convert: copy_ ----
+  t.copy_ = cpu::copy;
+  // (end of convert)
+
+
+  // ---- unary: neg, exp, ... (kernels/cpu/unary.h) ----
   t.neg = cpu::neg;
   t.exp = cpu::exp;
+  // (end of unary)
 
-  // binary
+
+  // ---- binary: add, mul, comparisons, where, ... (kernels/cpu/binary.h) ----
   t.add = cpu::add;
   t.sub = cpu::sub;
   t.mul = cpu::mul;
   t.div = cpu::div;
+  // (end of binary)
 
-  // reduce
+
+  // ---- reduce: sum, mean, max, var, sort, topk, cumsum, ... (kernels/cpu/reduce.h) ----
   t.sum = cpu::sum;
+  // (end of reduce)
+
+
+  // ---- linalg: mm, bmm, addmm, ... (kernels/cpu/linalg.h) ----
+  // (end of linalg)
+
+
+  // ---- index and shape: cat, index_select, gather, scatter, ... (kernels/cpu/index.h) ----
+  // (end of index)
+
+
+  // ---- nn: conv, pooling, norms, losses, attention, ... (kernels/cpu/nn_*.h) ----
+  // (end of nn)
+
+
+  // ---- optim: fused optimizer steps (kernels/cpu/optim.h) ----
+  // (end of optim)
+
+
 }
 
 }  // namespace kiln

@@ -103,6 +103,37 @@ Shape expand(const char* op, const Tensor& self, IntList size);
 std::vector<int64_t> reduce_dims(const char* op, const Tensor& self,
                                  const std::optional<Shape>& dim);
 
+// ---- creation and random (rules_creation.cc) ----
+// (end)
+
+
+// ---- unary (rules_unary.cc) ----
+// (end)
+
+
+// ---- binary (rules_binary.cc) ----
+// promote, checking that alpha fits the result (no float alpha for integers, no bool alpha
+// unless the result is bool).
+DType promote_alpha(const char* op, const Tensor& a, const Tensor& b, const Scalar& alpha);
+// (end)
+
+
+// ---- reductions, sort, scan (rules_reduce.cc) ----
+// (end)
+
+
+// ---- linear algebra (rules_linalg.cc) ----
+// (end)
+
+
+// ---- indexing and shape (rules_index.cc) ----
+// (end)
+
+
+// ---- nn (rules_nn.cc) ----
+// (end)
+
+
 }  // namespace kiln::rules
 
 #include "engine/ops/rules_inl.h"

@@ -1,0 +1,341 @@
+"""Shape and dtype inference: the Python twins of engine/ops/rules.h.
+
+The op table's `compute`, `dtype` and `shape` expressions call these (through the generated
+_ops_table.py), so `x.shape` and `x.dtype` are known without asking the daemon, and a bad call
+fails at the line that made it. Tensor arguments arrive as objects with `shape` (tuple),
+`dtype` (name), `device` (str) and `wrapped` (a Python number); tests/client checks that these
+rules and the daemon's agree for every op.
+"""
+
+DTYPES = ("bool", "uint8", "int8", "int32", "int64", "float16", "bfloat16", "float32", "float64")
+FLOATING = ("float16", "bfloat16", "float32", "float64")
+_INDEX = {d: i for i, d in enumerate(DTYPES)}
+
+_b1, _u1, _i1, _i4, _i8, _f2, _bf, _f4, _f8 = DTYPES
+_PROMOTE = (
+    (_b1, _u1, _i1, _i4, _i8, _f2, _bf, _f4, _f8),
+    (_u1, _u1, _i4, _i4, _i8, _f2, _bf, _f4, _f8),
+    (_i1, _i4, _i1, _i4, _i8, _f2, _bf, _f4, _f8),
+    (_i4, _i4, _i4, _i4, _i8, _f2, _bf, _f4, _f8),
+    (_i8, _i8, _i8, _i8, _i8, _f2, _bf, _f4, _f8),
+    (_f2, _f2, _f2, _f2, _f2, _f2, _f4, _f4, _f8),
+    (_bf, _bf, _bf, _bf, _bf, _f4, _bf, _f4, _f8),
+    (_f4, _f4, _f4, _f4, _f4, _f4, _f4, _f4, _f8),
+    (_f8, _f8, _f8, _f8, _f8, _f8, _f8, _f8, _f8),
+)
+
+default_dtype = ["float32"]  # torch.get_default_dtype(), settable by kiln.set_default_dtype
+
+
+class KilnError(RuntimeError):
+    """An error the daemon would also raise; raised on the client before anything is sent."""
+
+
+def fail(kind, msg):
+    raise {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeError": TypeError,
+           "ValueError": ValueError}[kind](msg)
+
+
+def promote_types(a, b):
+    return _PROMOTE[_INDEX[a]][_INDEX[b]]
+
+
+def is_floating(d):
+    return d in FLOATING
+
+
+def _category(d):
+    return 1 if d == "bool" else (3 if d in FLOATING else 2)
+
+
+def shape_str(s):
+    return "[" + ", ".join(str(x) for x in s) + "]"
+
+
+def wrap_dim(dim, ndim):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        fail("IndexError", "Dimension out of range (expected to be in range of [%d, %d], but got %d)"
+             % (-n, n - 1, dim))
+    return dim + n if dim < 0 else dim
+
+
+def numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+# ---- plumbing ----
+
+def list_outputs(shapes, dtypes):
+    """For ops returning Tensor[]: rules give a list of shapes and one dtype or a list."""
+    if isinstance(dtypes, str):
+        dtypes = [dtypes] * len(shapes)
+    return list(zip(shapes, dtypes))
+
+
+# ---- dtype rules ----
+
+def promote(op, *tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    dim = zero = wrapped = None
+    for t in tensors:
+        if t is None:
+            continue
+        if t.wrapped:
+            d = default_dtype[0] if t.dtype in FLOATING else t.dtype
+            wrapped = d if wrapped is None else promote_types(wrapped, d)
+        elif len(t.shape) == 0:
+            zero = t.dtype if zero is None else promote_types(zero, t.dtype)
+        else:
+            dim = t.dtype if dim is None else promote_types(dim, t.dtype)
+
+    def combine(higher, lower):
+        if higher is None:
+            return lower
+        if lower is None:
+            return higher
+        if _category(lower) > _category(higher):
+            return promote_types(higher, lower)
+        return higher
+
+    r = combine(dim, combine(zero, wrapped))
+    if r is None:
+        fail("TypeError", "%s: no tensor arguments to take a dtype from" % op)
+    return r
+
+
+def _to_float(d):
+    return d if d in FLOATING else default_dtype[0]
+
+
+def promote_float(op, *tensors):
+    return _to_float(promote(op, *tensors))
+
+
+def div_dtype(op, a, b, rounding_mode):
+    return promote(op, a, b) if rounding_mode is not None else promote_float(op, a, b)
+
+
+def sum_dtype(op, a):
+    return a.dtype if a.dtype in FLOATING else "int64"
+
+
+def dtype_of(op, a):
+    if isinstance(a, (list, tuple)):
+        return list_dtype(op, a)
+    return a.dtype
+
+
+def list_dtype(op, tensors):
+    if len(tensors) == 0:
+        fail("ValueError", "%s: expected a non-empty list of Tensors" % op)
+    return promote(op, *tensors)
+
+
+def arg(op, d, fallback):
+    return fallback if d is None else d
+
+
+def default_float(op):
+    return default_dtype[0]
+
+
+def scalar_dtype(op, s):
+    if isinstance(s, bool):
+        return "bool"
+    if isinstance(s, int):
+        return "int64"
+    return default_dtype[0]
+
+
+def floating_arg(op, d):
+    t = default_dtype[0] if d is None else d
+    if t not in FLOATING:
+        fail("TypeError", "%s: expected a floating point dtype, got %s" % (op, t))
+    return t
+
+
+def require_floating(op, a):
+    if a.dtype not in FLOATING:
+        fail("TypeError", "%s: expected a floating point tensor, got %s" % (op, a.dtype))
+    return a.dtype
+
+
+# ---- shape rules ----
+
+def shape_of(op, a):
+    return tuple(a.shape)
+
+
+def broadcast_shapes(op, a, b):
+    n = max(len(a), len(b))
+    out = []
+    for i in range(n):
+        da = 1 if i < n - len(a) else a[i - (n - len(a))]
+        db = 1 if i < n - len(b) else b[i - (n - len(b))]
+        if not (da == db or da == 1 or db == 1):
+            fail("RuntimeError", "%s: shapes %s and %s do not broadcast (size %d vs %d at dimension %d)"
+                 % (op, shape_str(a), shape_str(b), da, db, i))
+        out.append(db if da == 1 else da)
+    return tuple(out)
+
+
+def broadcast(op, a, b, c=None):
+    s = broadcast_shapes(op, a.shape, b.shape)
+    return s if c is None else broadcast_shapes(op, s, c.shape)
+
+
+def size(op, sizes):
+    sizes = tuple(sizes)
+    for s in sizes:
+        if s < 0:
+            fail("ValueError", "%s: negative dimension %d in size %s" % (op, s, shape_str(sizes)))
+    if numel(sizes) >= 2 ** 63:
+        fail("ValueError", "%s: size %s has too many elements (overflows int64)"
+             % (op, shape_str(sizes)))
+    return sizes
+
+
+def scalar(op):
+    return ()
+
+
+def reduce_dims(op, ndim, dim):
+    if dim is None:
+        return list(range(ndim))
+    if isinstance(dim, int):
+        dim = (dim,)
+    if len(dim) == 0:
+        return list(range(ndim))
+    seen = set()
+    for d in dim:
+        w = wrap_dim(d, ndim)
+        if w in seen:
+            fail("RuntimeError", "%s: dim %d appears multiple times in the list of dims" % (op, w))
+        seen.add(w)
+    return sorted(seen)
+
+
+def reduce(op, self, dim, keepdim):
+    dims = set(reduce_dims(op, len(self.shape), dim))
+    out = []
+    for d, s in enumerate(self.shape):
+        if d not in dims:
+            out.append(s)
+        elif keepdim:
+            out.append(1)
+    return tuple(out)
+
+
+# ---- views ----
+
+def view_shape(op, self, size_):
+    shape = list(size_)
+    infer, known = None, 1
+    for i, s in enumerate(shape):
+        if s == -1:
+            if infer is not None:
+                fail("RuntimeError", "%s: only one dimension can be inferred" % op)
+            infer = i
+        elif s < 0:
+            fail("RuntimeError", "%s: invalid shape dimension %d" % (op, s))
+        else:
+            known *= s
+    n = numel(self.shape)
+    if infer is not None:
+        if known == 0 or n % known != 0:
+            fail("RuntimeError", "%s: shape '%s' is invalid for input of size %d"
+                 % (op, shape_str(size_), n))
+        shape[infer] = n // known
+    elif known != n:
+        fail("RuntimeError", "%s: shape '%s' is invalid for input of size %d" % (op, shape_str(size_), n))
+    return tuple(shape)
+
+
+def permute(op, self, dims):
+    nd = len(self.shape)
+    if len(dims) != nd:
+        fail("RuntimeError", "%s: number of dims don't match in permute (input has %d, got %d)"
+             % (op, nd, len(dims)))
+    seen, out = set(), []
+    for d in dims:
+        w = wrap_dim(d, nd)
+        if w in seen:
+            fail("RuntimeError", "%s: repeated dim in permute" % op)
+        seen.add(w)
+        out.append(self.shape[w])
+    return tuple(out)
+
+
+def transpose(op, self, dim0, dim1):
+    nd = len(self.shape)
+    out = list(self.shape)
+    a, b = wrap_dim(dim0, nd), wrap_dim(dim1, nd)
+    if nd == 0:
+        return ()
+    out[a], out[b] = out[b], out[a]
+    return tuple(out)
+
+
+def expand(op, self, size_):
+    nd = len(self.shape)
+    if len(size_) < nd:
+        fail("RuntimeError", "%s: the number of sizes provided (%d) must be greater or equal to the "
+             "number of dimensions in the tensor (%d)" % (op, len(size_), nd))
+    lead = len(size_) - nd
+    out = []
+    for i, want in enumerate(size_):
+        if i < lead:
+            if want < 0:
+                fail("RuntimeError", "%s: the expanded size of the tensor (%d) isn't allowed in a "
+                     "leading, non-existing dimension %d" % (op, want, i))
+            out.append(want)
+            continue
+        have = self.shape[i - lead]
+        w = have if want == -1 else want
+        if not (have == w or have == 1):
+            fail("RuntimeError", "%s: the expanded size of the tensor (%d) must match the existing "
+                 "size (%d) at non-singleton dimension %d.  Target sizes: %s.  Tensor sizes: %s"
+                 % (op, w, have, i, shape_str(size_), shape_str(self.shape)))
+        out.append(w)
+    return tuple(out)
+
+
+# ---- creation and random ----
+# (end)
+
+
+# ---- unary ----
+# (end)
+
+
+# ---- binary ----
+
+def promote_alpha(op, a, b, alpha):
+    r = promote(op, a, b)
+    if r not in FLOATING and isinstance(alpha, float):
+        fail("RuntimeError", "For integral input tensors, argument alpha must not be a floating point number.")
+    if r != "bool" and isinstance(alpha, bool):
+        fail("RuntimeError", "Boolean alpha only supported for Boolean results.")
+    return r
+# (end)
+
+
+# ---- reductions, sort, scan ----
+# (end)
+
+
+# ---- linear algebra ----
+# (end)
+
+
+# ---- indexing and shape ----
+# (end)
+
+
+# ---- nn ----
+# (end)
