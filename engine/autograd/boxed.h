@@ -24,6 +24,8 @@ class BoxedArgs {
   Tensor tensor(size_t i, const char* name);
   Tensor optional_tensor(size_t i, const char* name);
   std::vector<Tensor> tensor_list(size_t i, const char* name);
+  // Entries may be None (undefined tensors): advanced indexing's `x[idx, :, mask]`.
+  std::vector<Tensor> optional_tensor_list(size_t i, const char* name);
   int64_t int_(size_t i, const char* name);
   std::optional<int64_t> optional_int(size_t i, const char* name);
   Shape int_list(size_t i, const char* name);

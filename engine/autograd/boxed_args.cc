@@ -55,6 +55,10 @@ std::vector<Tensor> BoxedArgs::tensor_list(size_t i, const char* name) {
   bad(i, name, "tuple of Tensors");
 }
 
+std::vector<Tensor> BoxedArgs::optional_tensor_list(size_t i, const char* name) {
+  return tensor_list(i, name);  // undefined entries are the Nones
+}
+
 int64_t BoxedArgs::int_(size_t i, const char* name) {
   const IValue& v = get(i, name);
   if (auto* n = std::get_if<int64_t>(&v)) return *n;

@@ -13,6 +13,8 @@ namespace kiln {
 
 struct None {};
 
+// In a std::vector<Tensor>, an undefined Tensor stands for None (Tensor?[] arguments).
+
 using IValue = std::variant<None, Tensor, std::vector<Tensor>, int64_t, double, bool, Shape,
                             std::string, DType, Device, std::vector<double>>;
 

@@ -105,7 +105,7 @@ def enc_tensor(t):
 def enc_arg(a, ttensor):
     if ttensor is not None:
         if isinstance(ttensor, list):
-            return {"tl": [enc_tensor(x) for x in ttensor]}
+            return {"tl": [None if x is None else enc_tensor(x) for x in ttensor]}
         return {"t": enc_tensor(ttensor)}
     if a is None:
         return {"none": True}
@@ -174,8 +174,10 @@ def run_sample(op, si, s, dtype):
     for i, v in enumerate(slots):
         if isinstance(v, T):
             tensors[i] = make_tensor(v, seed_for(op.full_name, si, i), dtype)
-        elif isinstance(v, list) and v and all(isinstance(x, T) for x in v):
-            tensors[i] = [make_tensor(x, seed_for(op.full_name, si, i, j), dtype) for j, x in enumerate(v)]
+        elif isinstance(v, list) and v and all(x is None or isinstance(x, T) for x in v) \
+                and any(isinstance(x, T) for x in v):
+            tensors[i] = [None if x is None else make_tensor(x, seed_for(op.full_name, si, i, j), dtype)
+                          for j, x in enumerate(v)]
     last = max([i for i in range(len(arg_names)) if given[i]], default=-1)
     enc_args = []
     for i in range(last + 1):
@@ -217,7 +219,7 @@ def run_sample(op, si, s, dtype):
         out = {}
         for i, v in ts.items():
             if isinstance(v, list):
-                out[i] = [conv(x) if conv else x.clone() for x in v]
+                out[i] = [None if x is None else (conv(x) if conv else x.clone()) for x in v]
             else:
                 out[i] = conv(v) if conv else v.clone()
         return out
@@ -272,6 +274,9 @@ def grads(op, si, slots, tensors, invoke):
         if isinstance(v, list):
             ts[i] = []
             for j, x in enumerate(v):
+                if x is None:
+                    ts[i].append(None)
+                    continue
                 x = x.clone()
                 if x.is_floating_point() and spec[j].grad:
                     x.requires_grad_(True)
@@ -330,7 +335,7 @@ def main():
         cpu = op.backends.get("cpu") or model.DTYPES
         for si, s in enumerate(samples[name]):
             swept = any(isinstance(v, T) and not v.fixed for v in list(s.args) + list(s.kwargs.values())) or \
-                any(isinstance(v, list) and any(isinstance(x, T) and not x.fixed for x in v)
+                any(isinstance(v, list) and any(isinstance(x, T) and not x.fixed for x in v if x is not None)
                     for v in list(s.args) + list(s.kwargs.values()))
             dtypes = s.dtypes or (cpu if swept else [None])
             for d in dtypes:

@@ -70,7 +70,10 @@ static IValue decode_arg(const OpArgInfo& info, const json& a, int slot,
   if (a.contains("tl")) {
     std::vector<Tensor> ts;
     int i = 0;
-    for (const json& t : a["tl"]) ts.push_back(leaf(decode_tensor(t), i++));
+    for (const json& t : a["tl"]) {
+      ts.push_back(t.is_null() ? Tensor() : leaf(decode_tensor(t), i));
+      ++i;
+    }
     return ts;
   }
   if (a.contains("none")) return None{};

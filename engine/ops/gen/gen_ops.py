@@ -109,7 +109,7 @@ def prologue(op):
     """Checks, device, compute dtype, output shapes and dtypes, as C++ statements."""
     body = ['  static constexpr const char* kOp = "%s";' % op.name]
     tensors = [a for a in op.args if a.is_tensor]
-    lists = [a for a in op.args if a.type == "Tensor[]"]
+    lists = [a for a in op.args if a.is_tensor_list]
     for a in op.args:
         if a.type == "Tensor":
             body.append('  rules::check_defined(kOp, %s, "%s");' % (a.name, a.name))
@@ -134,7 +134,7 @@ def prologue(op):
         check_dtype = "compute"
     elif first and op.arg(first).type == "Tensor":
         check_dtype = "%s.dtype()" % first
-    elif first and op.arg(first).type == "Tensor[]":
+    elif first and op.arg(first).is_tensor_list:
         check_dtype = "rules::list_dtype(kOp, %s)" % first
     else:
         check_dtype = "dtype0"
@@ -152,7 +152,7 @@ def kernel_args(op):
             out.append("rules::cast(%s, compute)" % a.name)
         elif op.compute and a.name in cast and a.type == "Tensor?":
             out.append("rules::cast_optional(%s, compute)" % a.name)
-        elif op.compute and a.name in cast and a.type == "Tensor[]":
+        elif op.compute and a.name in cast and a.is_tensor_list:
             out.append("rules::cast_list(%s, compute)" % a.name)
         else:
             out.append(a.name)
@@ -212,7 +212,7 @@ def gen_op_info_cc(ops):
                          for a in op.args)
         rets = ", ".join('"%s"' % r.name for r in op.rets)
         dsets = ", ".join(cpp_dtype_set(op.backends.get(b, [])) for b in model.BACKENDS)
-        diff = ", ".join('"%s"' % k for k in op.grad)
+        diff = ", ".join('"%s"' % k for k in op.diff_inputs)
         lines.append('    {OpId::%s, "%s", "%s", "%s", "%s", {%s}, {%s}, {%s}, {%s}, %s, %s, %s, %s, %s},'
                      % (op.full_name, op.name, op.full_name, op.family, op.impl, args, rets,
                         dsets, diff, "true" if op.inplace else "false",
@@ -259,10 +259,10 @@ def saved_member_decl(name, kind, obj):
     if kind == "value":
         if obj.type in ("Tensor", "Tensor?"):
             return "  SavedVariable %s_;" % name
-        if obj.type == "Tensor[]":
+        if obj.is_tensor_list:
             return "  std::vector<SavedVariable> %s_;" % name
         return "  %s %s;" % (obj.saved_type, name)
-    if obj.type == "Tensor[]":
+    if obj.is_tensor_list:
         t = {"_sizes": "std::vector<Shape>", "_dtype": "std::vector<DType>",
              "_numel": "std::vector<int64_t>", "_device": "std::vector<Device>",
              "_dim": "std::vector<int64_t>"}[kind]
@@ -278,7 +278,7 @@ def save_stmt(name, kind, obj, target="node"):
     if kind == "value":
         if obj.type in ("Tensor", "Tensor?"):
             return "%s->%s_ = SavedVariable(%s, false);" % (target, name, name)
-        if obj.type == "Tensor[]":
+        if obj.is_tensor_list:
             return "%s->%s_ = save_list(%s);" % (target, name, name)
         if obj.type == "int[]":
             return "%s->%s = %s.vec();" % (target, name, name)
@@ -286,7 +286,7 @@ def save_stmt(name, kind, obj, target="node"):
     accessor = {"_sizes": "sizes()", "_dtype": "dtype()", "_numel": "numel()",
                 "_device": "device()", "_dim": "dim()"}[kind]
     base = obj.name
-    if obj.type == "Tensor[]":
+    if obj.is_tensor_list:
         return "%s->%s = map_list(%s, [](const Tensor& t) { return t.%s; });" % (
             target, name, base, accessor)
     if obj.type == "Tensor?":
@@ -297,7 +297,7 @@ def save_stmt(name, kind, obj, target="node"):
 def unpack_stmt(name, kind, obj):
     if kind == "output" or (kind == "value" and obj.type in ("Tensor", "Tensor?")):
         return "    const Tensor %s = %s_.unpack(shared_from_this());" % (name, name)
-    if kind == "value" and obj.type == "Tensor[]":
+    if kind == "value" and obj.is_tensor_list:
         return "    const std::vector<Tensor> %s = unpack_list(%s_);" % (name, name)
     return None
 
@@ -316,12 +316,12 @@ def gen_nodes_h(ops):
         lines.append("  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;")
         resets = ["%s_.reset();" % n for n, k, o in saved
                   if k == "output" or (k == "value" and o.type in ("Tensor", "Tensor?"))]
-        resets += ["%s_.clear();" % n for n, k, o in saved if k == "value" and o.type == "Tensor[]"]
+        resets += ["%s_.clear();" % n for n, k, o in saved if k == "value" and o.is_tensor_list]
         lines.append("  void release_variables() override { %s}" % "".join(r + " " for r in resets))
         for n, k, o in saved:
             lines.append(saved_member_decl(n, k, o))
         for a in op.args:
-            if a.name in op.grad and a.type == "Tensor[]":
+            if a.name in op.grad and a.is_tensor_list:
                 lines.append("  size_t %s_count_ = 0;" % a.name)
         lines.append("};")
         lines.append("")
@@ -349,7 +349,7 @@ def gen_nodes_cc(ops, families):
                 continue
             formula = str(op.grad[a.name]).strip()
             saved = formula_uses(op, [formula])
-            if a.type == "Tensor[]":
+            if a.is_tensor_list:
                 lines.append("  if (any_should_compute(pos, %s_count_)) {" % a.name)
             else:
                 lines.append("  if (should_compute_output(pos)) {")
@@ -359,14 +359,14 @@ def gen_nodes_cc(ops, families):
                     lines.append(s)
             if formula == "not_implemented":
                 lines.append('    throw_not_differentiable("%s", "%s");' % (op.name, a.name))
-            elif a.type == "Tensor[]":
+            elif a.is_tensor_list:
                 lines.append("    std::vector<Tensor> g = %s;" % formula)
                 lines.append("    for (size_t i = 0; i < g.size() && i < %s_count_; ++i) "
                              "grad_inputs[pos + i] = std::move(g[i]);" % a.name)
             else:
                 lines.append("    grad_inputs[pos] = %s;" % formula)
             lines.append("  }")
-            lines.append("  pos += %s;" % ("%s_count_" % a.name if a.type == "Tensor[]" else "1"))
+            lines.append("  pos += %s;" % ("%s_count_" % a.name if a.is_tensor_list else "1"))
         lines.append("  return grad_inputs;")
         lines.append("}")
         lines.append("")
@@ -416,7 +416,7 @@ def gen_wrapper(op, variant):
     if variant == "out":
         if dins:
             body.append('  check_out_no_grad("%s", {%s});' % (op.name, ", ".join(
-                "&" + a.name for a in dins if a.type != "Tensor[]")))
+                "&" + a.name for a in dins if not a.is_tensor_list)))
         body.append("  return %s;" % call)
         body.append("}")
         return body
@@ -437,7 +437,7 @@ def gen_wrapper(op, variant):
     body.append("    node = std::make_shared<autograd::%s>();" % node_name(op))
     edge_args = []
     for a in dins:
-        if a.type == "Tensor[]":
+        if a.is_tensor_list:
             body.append("    node->%s_count_ = %s.size();" % (a.name, a.name))
         edge_args.append(a.name)
     body.append("    node->set_next_edges(collect_next_edges(%s));" % ", ".join(edge_args))
@@ -525,6 +525,7 @@ def gen_functions_cc(ops, families):
 
 BOXED_GETTER = {
     "tensor": "tensor", "optional_tensor": "optional_tensor", "tensor_list": "tensor_list",
+    "optional_tensor_list": "optional_tensor_list",
     "int": "int_", "optional_int": "optional_int", "int_list": "int_list",
     "optional_int_list": "optional_int_list", "float": "float_", "optional_float": "optional_float",
     "bool": "bool_", "scalar": "scalar", "optional_scalar": "optional_scalar", "dtype": "dtype",
@@ -614,7 +615,7 @@ def gen_python(ops, thash):
                      "inplace=%r, out=%r, dynamic=%r, differentiable=%r, impl=%r, family=%r, "
                      "infer=%s, client=%r)" % (
                          op.full_name, op.name, op.overload, op.id, args, rets, op.method,
-                         op.inplace, op.out, op.dynamic, sorted(op.grad.keys()), op.impl,
+                         op.inplace, op.out, op.dynamic, sorted(op.diff_inputs), op.impl,
                          op.family, fn, op.client))
         lines.append("")
     return "\n".join(lines)
@@ -640,7 +641,7 @@ def gen_docs(ops):
                     return k
             return " ".join(ds)
         variants = [v for v, on in (("method", op.method), ("inplace", op.inplace), ("out", op.out)) if on]
-        grad = ", ".join(op.grad) if op.grad else ("autograd" if op.impl == "composite" else "-")
+        grad = ", ".join(op.diff_inputs) if op.diff_inputs else "-"
         lines.append("| `%s` | %d | `%s` | %s | %s | %s | %s |" % (
             op.full_name, op.id, op.sig.replace("|", "\\|"), dset("cpu"), dset("cuda"), grad,
             ", ".join(variants)))

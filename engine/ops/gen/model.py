@@ -29,6 +29,8 @@ ARG_TYPES = {
     "Tensor": ("const Tensor&", None, "tensor"),
     "Tensor?": ("const Tensor&", None, "optional_tensor"),
     "Tensor[]": ("const std::vector<Tensor>&", None, "tensor_list"),
+    # A list whose entries may be None (advanced indexing): undefined tensors in C++.
+    "Tensor?[]": ("const std::vector<Tensor>&", None, "optional_tensor_list"),
     "int": ("int64_t", "int64_t", "int"),
     "int?": ("std::optional<int64_t>", "std::optional<int64_t>", "optional_int"),
     "int[]": ("IntList", "Shape", "int_list"),
@@ -65,7 +67,11 @@ class Arg:
 
     @property
     def is_tensor_like(self):
-        return self.type in ("Tensor", "Tensor?", "Tensor[]")
+        return self.type in ("Tensor", "Tensor?", "Tensor[]", "Tensor?[]")
+
+    @property
+    def is_tensor_list(self):
+        return self.type in ("Tensor[]", "Tensor?[]")
 
     @property
     def cpp_type(self):
@@ -232,6 +238,10 @@ class Op:
                 raise TableError("%s: grad for unknown argument %r" % (self.full_name, k))
             if not self.arg(k).is_tensor_like:
                 raise TableError("%s: grad for non-tensor argument %r" % (self.full_name, k))
+        # Inputs gradients flow to: the grad keys, or (composites) the `differentiable` list.
+        self.diff_inputs = list(self.grad.keys()) or list(entry.get("differentiable", []))
+        for k in self.diff_inputs:
+            self.arg(k)
         self.test = entry.get("test") or {}
         self.client = entry.get("client") or {}
         if self.inplace and self.returns_list():
