@@ -1,8 +1,10 @@
 #include "engine/autograd/backward_helpers.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/autograd/functions.h"
+#include "engine/autograd/operators.h"
 #include "engine/ops/rules.h"
 
 namespace kiln {
@@ -78,5 +80,94 @@ Tensor div_backward_other(const Tensor& grad, const Tensor& self, const Tensor& 
   // d(self/other)/d(other) = -self / other^2
   return div(mul(neg(grad), self), mul(other, other));
 }
+
+// ---- binary ----
+
+namespace {
+
+// A 0-dim zero of grad's dtype: where() broadcasts it for free.
+Tensor zero_like_scalar(const Tensor& grad) {
+  return scalar_tensor(Scalar(0), grad.dtype(), grad.device());
+}
+
+}  // namespace
+
+Tensor pow_backward_self(const Tensor& grad, const Tensor& self, const Tensor& exponent) {
+  Tensor g = grad * (exponent * pow(self, exponent - Scalar(1)));
+  return where(eq(exponent, wrapped_scalar(0)), zero_like_scalar(g), g);
+}
+
+Tensor pow_backward_exponent(const Tensor& grad, const Tensor& self, const Tensor& exponent,
+                             const Tensor& result) {
+  // xlogy(result, self) is result * log(self) (log lives with the unary ops).
+  Tensor g = grad * xlogy(result, self);
+  Tensor flat = logical_and(eq(self, wrapped_scalar(0)), ge(exponent, wrapped_scalar(0)));
+  return where(flat, zero_like_scalar(g), g);
+}
+
+Tensor pow_backward_scalar(const Tensor& grad, const Tensor& self, const Scalar& exponent) {
+  if (exponent == Scalar(0)) return zeros_like(self);
+  const double e = exponent.to_double();
+  return grad * (pow(self, Scalar(e - 1)) * Scalar(e));
+}
+
+Tensor pow_backward_scalar_base(const Tensor& grad, const Scalar& self, const Tensor& exponent,
+                                const Tensor& result) {
+  const double base = self.to_double();
+  Tensor g = grad * (result * Scalar(std::log(base)));
+  if (base != 0.0) return g;
+  return where(ge(exponent, wrapped_scalar(0)), zero_like_scalar(g), g);
+}
+
+Tensor remainder_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other) {
+  return -grad * div(self, other, std::string("floor"));
+}
+
+Tensor fmod_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other) {
+  return -grad * div(self, other, std::string("trunc"));
+}
+
+Tensor max_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other) {
+  Tensor g = where(eq(self, other), grad * Scalar(0.5), grad);
+  return where(lt(self, other), zero_like_scalar(g), g);
+}
+
+Tensor min_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other) {
+  Tensor g = where(eq(self, other), grad * Scalar(0.5), grad);
+  return where(gt(self, other), zero_like_scalar(g), g);
+}
+
+Tensor atan2_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other) {
+  return grad * other / (self * self + other * other);
+}
+
+Tensor atan2_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other) {
+  return -grad * self / (self * self + other * other);
+}
+
+Tensor xlogy_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other) {
+  Tensor g = xlogy(grad, other);
+  Tensor flat = logical_and(eq(self, wrapped_scalar(0)), le(other, wrapped_scalar(0)));
+  return where(flat, zero_like_scalar(g), g);
+}
+
+Tensor where_backward_self(const Tensor& grad, const Tensor& condition) {
+  return where(condition, grad, zero_like_scalar(grad));
+}
+
+Tensor where_backward_other(const Tensor& grad, const Tensor& condition) {
+  return where(condition, zero_like_scalar(grad), grad);
+}
+
+Tensor lerp_backward_self(const Tensor& grad, const Scalar& weight) {
+  return grad * Scalar(1.0 - weight.to_double());
+}
+
+Tensor addcdiv_backward_tensor2(const Tensor& grad, const Tensor& tensor1, const Tensor& tensor2,
+                                const Scalar& value) {
+  return maybe_multiply(-grad * tensor1 / (tensor2 * tensor2), value);
+}
+
+// (end of binary)
 
 }  // namespace kiln

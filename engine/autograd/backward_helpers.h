@@ -31,4 +31,29 @@ Tensor div_backward_self(const Tensor& grad, const Tensor& other,
 Tensor div_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other,
                           const std::optional<std::string>& rounding_mode);
 
+// ---- binary ----
+// d(self ** exponent)/d(self) = exponent * self ** (exponent - 1), 0 where exponent is 0.
+Tensor pow_backward_self(const Tensor& grad, const Tensor& self, const Tensor& exponent);
+// d(self ** exponent)/d(exponent) = result * log(self), 0 where self is 0 and exponent >= 0.
+Tensor pow_backward_exponent(const Tensor& grad, const Tensor& self, const Tensor& exponent,
+                             const Tensor& result);
+Tensor pow_backward_scalar(const Tensor& grad, const Tensor& self, const Scalar& exponent);
+Tensor pow_backward_scalar_base(const Tensor& grad, const Scalar& self, const Tensor& exponent,
+                                const Tensor& result);
+// -grad * floor(self / other) and -grad * trunc(self / other).
+Tensor remainder_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other);
+Tensor fmod_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other);
+// maximum / minimum: the larger (smaller) input takes the gradient; ties split it in half.
+Tensor max_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other);
+Tensor min_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other);
+Tensor atan2_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other);
+Tensor atan2_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other);
+Tensor xlogy_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other);
+Tensor where_backward_self(const Tensor& grad, const Tensor& condition);
+Tensor where_backward_other(const Tensor& grad, const Tensor& condition);
+Tensor lerp_backward_self(const Tensor& grad, const Scalar& weight);
+Tensor addcdiv_backward_tensor2(const Tensor& grad, const Tensor& tensor1, const Tensor& tensor2,
+                                const Scalar& value);
+// (end of binary)
+
 }  // namespace kiln

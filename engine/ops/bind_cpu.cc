@@ -30,6 +30,34 @@ void bind_cpu(KernelTable& t) {
   t.sub = cpu::sub;
   t.mul = cpu::mul;
   t.div = cpu::div;
+  t.pow_Tensor_Tensor = cpu::pow_tensor_tensor;
+  t.pow_Tensor_Scalar = cpu::pow_tensor_scalar;
+  t.pow_Scalar = cpu::pow_scalar;
+  t.remainder = cpu::remainder;
+  t.fmod = cpu::fmod;
+  t.maximum = cpu::maximum;
+  t.minimum = cpu::minimum;
+  t.atan2 = cpu::atan2;
+  t.xlogy = cpu::xlogy;
+  t.eq = cpu::eq;
+  t.ne = cpu::ne;
+  t.lt = cpu::lt;
+  t.le = cpu::le;
+  t.gt = cpu::gt;
+  t.ge = cpu::ge;
+  t.logical_and = cpu::logical_and;
+  t.logical_or = cpu::logical_or;
+  t.logical_xor = cpu::logical_xor;
+  t.bitwise_and = cpu::bitwise_and;
+  t.bitwise_or = cpu::bitwise_or;
+  t.bitwise_xor = cpu::bitwise_xor;
+  t.bitwise_left_shift = cpu::bitwise_left_shift;
+  t.bitwise_right_shift = cpu::bitwise_right_shift;
+  t.where = cpu::where;
+  t.lerp_Scalar = cpu::lerp_scalar;
+  t.lerp_Tensor = cpu::lerp_tensor;
+  t.addcmul = cpu::addcmul;
+  t.addcdiv = cpu::addcdiv;
   // (end of binary)
 
 

@@ -115,6 +115,28 @@ std::vector<int64_t> reduce_dims(const char* op, const Tensor& self,
 // promote, checking that alpha fits the result (no float alpha for integers, no bool alpha
 // unless the result is bool).
 DType promote_alpha(const char* op, const Tensor& a, const Tensor& b, const Scalar& alpha);
+// promote_alpha, rejecting bool operands as PyTorch's sub does.
+DType promote_sub(const char* op, const Tensor& a, const Tensor& b, const Scalar& alpha);
+// Throws "value cannot be converted to type uint8 without overflow" when the Python number
+// `s` does not fit `dtype` (negative ints may wrap into uint8, as in PyTorch).
+void check_scalar_fits(const char* op, const Scalar& s, DType dtype);
+// result_type(t, s) for a Python number s (which ranks below every tensor).
+DType promote_scalar(const char* op, const Tensor& t, const Scalar& s);
+// pow(tensor, number): promote_scalar; integer tensors reject negative integer exponents.
+DType pow_scalar_dtype(const char* op, const Tensor& self, const Scalar& exponent);
+// promote, then NotImplemented "\"<kernel>\" not implemented for 'Float'" unless the result
+// is an integer type (or bool, when allowed): bitwise ops.
+DType promote_integral(const char* op, const Tensor& a, const Tensor& b, const char* kernel,
+                       bool allow_bool);
+// where: the condition must be bool (or uint8, deprecated); promote(self, other).
+DType where_dtype(const char* op, const Tensor& condition, const Tensor& self,
+                  const Tensor& other);
+// lerp does not promote: end (and a tensor weight) must have self's dtype.
+DType lerp_dtype(const char* op, const Tensor& self, const Tensor& end, const Scalar& weight);
+DType lerp_dtype(const char* op, const Tensor& self, const Tensor& end, const Tensor& weight);
+// addcmul / addcdiv (is_div: integer tensor1 and tensor2 are rejected): promote all three.
+DType addc_dtype(const char* op, const Tensor& self, const Tensor& tensor1, const Tensor& tensor2,
+                 const Scalar& value, bool is_div);
 // (end)
 
 

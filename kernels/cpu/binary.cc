@@ -1,6 +1,7 @@
 #include "kernels/cpu/binary.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "kernels/cpu/loops.h"
 
@@ -62,13 +63,48 @@ M floor_div_float(M a, M b) {
   return f;
 }
 
+// Integer quotient and remainder that never trap: the lowest value divided by -1 wraps
+// (x86 raises SIGFPE for it, which would take the daemon down).
+template <typename T>
+T trunc_div_int(T a, T b) {
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(a));
+  }
+  return T(a / b);
+}
+
+template <typename T>
+T trunc_mod_int(T a, T b) {
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return T(0);
+  }
+  return T(a % b);
+}
+
 template <typename T>
 T floor_div_int(T a, T b) {
-  const T q = a / b;
+  const T q = trunc_div_int(a, b);
   if constexpr (std::is_signed_v<T>) {
-    if ((a % b != 0) && ((a < 0) != (b < 0))) return q - 1;
+    if ((trunc_mod_int(a, b) != 0) && ((a < 0) != (b < 0))) return T(q - 1);
   }
   return q;
+}
+
+// Python's a % b: the result has b's sign.
+template <typename T>
+T floor_mod_int(T a, T b) {
+  T r = trunc_mod_int(a, b);
+  if constexpr (std::is_signed_v<T>) {
+    if (r != 0 && ((r < 0) != (b < 0))) r = T(r + b);
+  }
+  return r;
+}
+
+template <typename M>
+M floor_mod_float(M a, M b) {
+  M r = std::fmod(a, b);
+  if (r != M(0) && ((b < M(0)) != (r < M(0)))) r += b;
+  return r;
 }
 
 template <typename T>
@@ -94,7 +130,7 @@ void div(const Tensor& out, const Tensor& a, const Tensor& b,
       if (mode == "floor") {
         binary_kernel<T>(out, a, b, [](T x, T y) { return floor_div_int<T>(x, y); });
       } else {
-        binary_kernel<T>(out, a, b, [](T x, T y) { return T(x / y); });
+        binary_kernel<T>(out, a, b, [](T x, T y) { return trunc_div_int<T>(x, y); });
       }
     } else if (mode == "trunc") {
       binary_kernel<T>(out, a, b, [](T x, T y) { return T(std::trunc(M(x) / M(y))); });
@@ -102,6 +138,32 @@ void div(const Tensor& out, const Tensor& a, const Tensor& b,
       binary_kernel<T>(out, a, b, [](T x, T y) { return T(floor_div_float<M>(M(x), M(y))); });
     } else {
       binary_kernel<T>(out, a, b, [](T x, T y) { return T(M(x) / M(y)); });
+    }
+  });
+}
+
+void remainder(const Tensor& out, const Tensor& a, const Tensor& b) {
+  KILN_DISPATCH_NUMERIC(out.dtype(), "remainder", [&]<typename scalar_t>() {
+    using T = scalar_t;
+    using M = opmath_t<T>;
+    if constexpr (std::is_integral_v<T>) {
+      check_no_int_zero<T>(b);
+      binary_kernel<T>(out, a, b, [](T x, T y) { return floor_mod_int<T>(x, y); });
+    } else {
+      binary_kernel<T>(out, a, b, [](T x, T y) { return T(floor_mod_float<M>(M(x), M(y))); });
+    }
+  });
+}
+
+void fmod(const Tensor& out, const Tensor& a, const Tensor& b) {
+  KILN_DISPATCH_NUMERIC(out.dtype(), "fmod", [&]<typename scalar_t>() {
+    using T = scalar_t;
+    using M = opmath_t<T>;
+    if constexpr (std::is_integral_v<T>) {
+      check_no_int_zero<T>(b);
+      binary_kernel<T>(out, a, b, [](T x, T y) { return trunc_mod_int<T>(x, y); });
+    } else {
+      binary_kernel<T>(out, a, b, [](T x, T y) { return T(std::fmod(M(x), M(y))); });
     }
   });
 }

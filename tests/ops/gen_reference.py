@@ -193,6 +193,8 @@ def run_sample(op, si, s, dtype):
         entry["rtol"] = s.rtol
     if s.compare:
         entry["compare"] = s.compare
+    if s.out_dtype:
+        entry["out_dtype"] = s.out_dtype
 
     call = s.torch or default_torch_call(op, s.variant)
 
@@ -210,7 +212,7 @@ def run_sample(op, si, s, dtype):
             # out= takes the dtype the functional call produces.
             functional = s.torch or default_torch_call(op, "functional")
             r = as_outputs(functional(*[p.clone() if isinstance(p, torch.Tensor) else p for p in pos], **kw))
-            o = torch.empty(0, dtype=out_dtype or r[0].dtype)
+            o = torch.empty(0, dtype=out_dtype or (TORCH_DTYPES[s.out_dtype] if s.out_dtype else r[0].dtype))
             call(*pos, out=o, **kw)
             return [o]
         return as_outputs(call(*pos, **kw))

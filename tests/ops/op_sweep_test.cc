@@ -26,7 +26,11 @@ TEST_P(OpSweep, MatchesPyTorch) {
       std::vector<IValue> args = decode_args(op, e);
       Tensor out;
       if (decode_variant(e) == OpVariant::kOut) {
-        out = empty_tensor({0}, dtype_from_name(e["out"][0]["dtype"].get<std::string>()));
+        // The sample's out= dtype, else the functional result's (errors carry no "out").
+        const std::string dt = e.contains("out_dtype") ? e["out_dtype"].get<std::string>()
+                               : e.contains("out")     ? e["out"][0]["dtype"].get<std::string>()
+                                                       : std::string("float32");
+        out = empty_tensor({0}, dtype_from_name(dt));
       }
       outs = call_boxed(op.id, decode_variant(e), std::move(args), out);
     } catch (const std::exception& ex) {

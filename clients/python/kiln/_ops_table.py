@@ -5,7 +5,7 @@ dtype inference that lets `x.shape` answer without a round trip."""
 
 from kiln import _rules as _r
 
-TABLE_HASH = 'bb314b166859541c'
+TABLE_HASH = '16fc8afeadc441b7'
 
 OPS = {}
 
@@ -18,7 +18,7 @@ def _infer_add(_op, self, other, alpha):
 OPS['add'] = dict(name='add', overload=None, id=400, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False), ('alpha', 'Scalar', '1', True)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_add, client={})
 
 def _infer_sub(_op, self, other, alpha):
-    compute = _r.promote_alpha(_op, self, other, alpha)
+    compute = _r.promote_sub(_op, self, other, alpha)
     return [(_r.broadcast(_op, self, other), compute)]
 
 
@@ -37,6 +37,202 @@ def _infer_div(_op, self, other, rounding_mode):
 
 
 OPS['div'] = dict(name='div', overload=None, id=403, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False), ('rounding_mode', 'str?', 'None', True)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_div, client={})
+
+def _infer_pow_Tensor_Tensor(_op, self, exponent):
+    compute = _r.promote(_op, self, exponent)
+    return [(_r.broadcast(_op, self, exponent), compute)]
+
+
+OPS['pow_Tensor_Tensor'] = dict(name='pow', overload='Tensor_Tensor', id=404, args=[('self', 'Tensor', '<required>', False), ('exponent', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['exponent', 'self'], impl='kernel', family='binary', infer=_infer_pow_Tensor_Tensor, client={})
+
+def _infer_pow_Tensor_Scalar(_op, self, exponent):
+    compute = _r.pow_scalar_dtype(_op, self, exponent)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['pow_Tensor_Scalar'] = dict(name='pow', overload='Tensor_Scalar', id=405, args=[('self', 'Tensor', '<required>', False), ('exponent', 'Scalar', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='binary', infer=_infer_pow_Tensor_Scalar, client={})
+
+def _infer_pow_Scalar(_op, self, exponent):
+    compute = _r.promote_scalar(_op, exponent, self)
+    return [(_r.shape_of(_op, exponent), compute)]
+
+
+OPS['pow_Scalar'] = dict(name='pow', overload='Scalar', id=406, args=[('self', 'Scalar', '<required>', False), ('exponent', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=True, dynamic=False, differentiable=['exponent'], impl='kernel', family='binary', infer=_infer_pow_Scalar, client={})
+
+def _infer_remainder(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['remainder'] = dict(name='remainder', overload=None, id=407, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_remainder, client={})
+
+def _infer_fmod(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['fmod'] = dict(name='fmod', overload=None, id=408, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_fmod, client={})
+
+def _infer_maximum(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['maximum'] = dict(name='maximum', overload=None, id=409, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_maximum, client={})
+
+def _infer_minimum(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['minimum'] = dict(name='minimum', overload=None, id=410, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_minimum, client={})
+
+def _infer_atan2(_op, self, other):
+    compute = _r.promote_float(_op, self, other)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['atan2'] = dict(name='atan2', overload=None, id=411, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_atan2, client={})
+
+def _infer_xlogy(_op, self, other):
+    compute = _r.promote_float(_op, self, other)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['xlogy'] = dict(name='xlogy', overload=None, id=412, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_xlogy, client={})
+
+def _infer_eq(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), 'bool')]
+
+
+OPS['eq'] = dict(name='eq', overload=None, id=413, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_eq, client={})
+
+def _infer_ne(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), 'bool')]
+
+
+OPS['ne'] = dict(name='ne', overload=None, id=414, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_ne, client={})
+
+def _infer_lt(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), 'bool')]
+
+
+OPS['lt'] = dict(name='lt', overload=None, id=415, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_lt, client={})
+
+def _infer_le(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), 'bool')]
+
+
+OPS['le'] = dict(name='le', overload=None, id=416, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_le, client={})
+
+def _infer_gt(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), 'bool')]
+
+
+OPS['gt'] = dict(name='gt', overload=None, id=417, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_gt, client={})
+
+def _infer_ge(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), 'bool')]
+
+
+OPS['ge'] = dict(name='ge', overload=None, id=418, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_ge, client={})
+
+def _infer_logical_and(_op, self, other):
+    compute = 'bool'
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['logical_and'] = dict(name='logical_and', overload=None, id=419, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_logical_and, client={})
+
+def _infer_logical_or(_op, self, other):
+    compute = 'bool'
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['logical_or'] = dict(name='logical_or', overload=None, id=420, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_logical_or, client={})
+
+def _infer_logical_xor(_op, self, other):
+    compute = 'bool'
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['logical_xor'] = dict(name='logical_xor', overload=None, id=421, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_logical_xor, client={})
+
+def _infer_bitwise_and(_op, self, other):
+    compute = _r.promote_integral(_op, self, other, 'bitwise_and_cpu', True)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['bitwise_and'] = dict(name='bitwise_and', overload=None, id=422, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_bitwise_and, client={})
+
+def _infer_bitwise_or(_op, self, other):
+    compute = _r.promote_integral(_op, self, other, 'bitwise_or_cpu', True)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['bitwise_or'] = dict(name='bitwise_or', overload=None, id=423, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_bitwise_or, client={})
+
+def _infer_bitwise_xor(_op, self, other):
+    compute = _r.promote_integral(_op, self, other, 'bitwise_xor_cpu', True)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['bitwise_xor'] = dict(name='bitwise_xor', overload=None, id=424, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_bitwise_xor, client={})
+
+def _infer_bitwise_left_shift(_op, self, other):
+    compute = _r.promote_integral(_op, self, other, 'lshift_cpu', False)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['bitwise_left_shift'] = dict(name='bitwise_left_shift', overload=None, id=425, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_bitwise_left_shift, client={})
+
+def _infer_bitwise_right_shift(_op, self, other):
+    compute = _r.promote_integral(_op, self, other, 'rshift_cpu', False)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['bitwise_right_shift'] = dict(name='bitwise_right_shift', overload=None, id=426, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_bitwise_right_shift, client={})
+
+def _infer_where(_op, condition, self, other):
+    compute = _r.where_dtype(_op, condition, self, other)
+    return [(_r.broadcast(_op, condition, self, other), compute)]
+
+
+OPS['where'] = dict(name='where', overload=None, id=427, args=[('condition', 'Tensor', '<required>', False), ('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_where, client={})
+
+def _infer_lerp_Scalar(_op, self, end, weight):
+    compute = _r.lerp_dtype(_op, self, end, weight)
+    return [(_r.broadcast(_op, self, end), compute)]
+
+
+OPS['lerp_Scalar'] = dict(name='lerp', overload='Scalar', id=428, args=[('self', 'Tensor', '<required>', False), ('end', 'Tensor', '<required>', False), ('weight', 'Scalar', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['end', 'self'], impl='kernel', family='binary', infer=_infer_lerp_Scalar, client={})
+
+def _infer_lerp_Tensor(_op, self, end, weight):
+    compute = _r.lerp_dtype(_op, self, end, weight)
+    return [(_r.broadcast(_op, self, end, weight), compute)]
+
+
+OPS['lerp_Tensor'] = dict(name='lerp', overload='Tensor', id=429, args=[('self', 'Tensor', '<required>', False), ('end', 'Tensor', '<required>', False), ('weight', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['end', 'self', 'weight'], impl='kernel', family='binary', infer=_infer_lerp_Tensor, client={})
+
+def _infer_addcmul(_op, self, tensor1, tensor2, value):
+    compute = _r.addc_dtype(_op, self, tensor1, tensor2, value, False)
+    return [(_r.broadcast(_op, self, tensor1, tensor2), compute)]
+
+
+OPS['addcmul'] = dict(name='addcmul', overload=None, id=430, args=[('self', 'Tensor', '<required>', False), ('tensor1', 'Tensor', '<required>', False), ('tensor2', 'Tensor', '<required>', False), ('value', 'Scalar', '1', True)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self', 'tensor1', 'tensor2'], impl='kernel', family='binary', infer=_infer_addcmul, client={})
+
+def _infer_addcdiv(_op, self, tensor1, tensor2, value):
+    compute = _r.addc_dtype(_op, self, tensor1, tensor2, value, True)
+    return [(_r.broadcast(_op, self, tensor1, tensor2), compute)]
+
+
+OPS['addcdiv'] = dict(name='addcdiv', overload=None, id=431, args=[('self', 'Tensor', '<required>', False), ('tensor1', 'Tensor', '<required>', False), ('tensor2', 'Tensor', '<required>', False), ('value', 'Scalar', '1', True)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self', 'tensor1', 'tensor2'], impl='kernel', family='binary', infer=_infer_addcdiv, client={})
 
 def _infer_copy_(_op, self, src, non_blocking):
     return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]

@@ -315,12 +315,121 @@ def expand(op, self, size_):
 
 # ---- binary ----
 
+_LIMITS = {"uint8": (0, 255), "int8": (-128, 127), "int32": (-2 ** 31, 2 ** 31 - 1),
+           "float16": (-65504.0, 65504.0), "bfloat16": (-3.3895313892515355e38, 3.3895313892515355e38),
+           "float32": (-3.4028234663852886e38, 3.4028234663852886e38)}
+_TORCH_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+                "bool": "Bool", "uint8": "Byte", "int8": "Char", "int32": "Int", "int64": "Long"}
+
+
+def check_scalar_fits(op, s, dtype):
+    if isinstance(s, bool) or dtype in ("bool", "float64"):
+        return
+    lo, hi = _LIMITS.get(dtype, (-2 ** 63, 2 ** 63 - 1))
+    if isinstance(s, int):
+        if dtype == "int64":
+            return
+        # Negative numbers may wrap into uint8 (a - b is a + 255 * b), as in PyTorch.
+        bad = (s > 255 or s < -255) if dtype == "uint8" else (s < lo or s > hi)
+    elif s != s:
+        bad = dtype not in FLOATING
+    elif s in (float("inf"), float("-inf")) and dtype in FLOATING:
+        bad = False
+    else:
+        bad = s < lo or s > hi
+    if bad:
+        fail("RuntimeError", "%s: value cannot be converted to type %s without overflow" % (op, dtype))
+
+
 def promote_alpha(op, a, b, alpha):
     r = promote(op, a, b)
     if r not in FLOATING and isinstance(alpha, float):
-        fail("RuntimeError", "For integral input tensors, argument alpha must not be a floating point number.")
+        fail("RuntimeError", "%s: For integral input tensors, argument alpha must not be a floating point "
+             "number." % op)
     if r != "bool" and isinstance(alpha, bool):
-        fail("RuntimeError", "Boolean alpha only supported for Boolean results.")
+        fail("RuntimeError", "%s: Boolean alpha only supported for Boolean results." % op)
+    check_scalar_fits(op, alpha, r)
+    return r
+
+
+def promote_sub(op, a, b, alpha):
+    ba, bb = a.dtype == "bool", b.dtype == "bool"
+    if ba and bb:
+        fail("RuntimeError", "%s: Subtraction, the `-` operator, with two bool tensors is not supported. "
+             "Use the `^` or `logical_xor()` operator instead." % op)
+    if ba or bb:
+        fail("RuntimeError", "%s: Subtraction, the `-` operator, with a bool tensor is not supported. "
+             "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead." % op)
+    return promote_alpha(op, a, b, alpha)
+
+
+def _number_dtype(s):
+    if isinstance(s, bool):
+        return "bool"
+    return "int64" if isinstance(s, int) else default_dtype[0]
+
+
+def promote_scalar(op, t, s):
+    sd = _number_dtype(s)
+    if t.wrapped:
+        return promote_types(default_dtype[0] if t.dtype in FLOATING else t.dtype, sd)
+    return promote_types(t.dtype, sd) if _category(sd) > _category(t.dtype) else t.dtype
+
+
+def pow_scalar_dtype(op, self, exponent):
+    r = promote_scalar(op, self, exponent)
+    if r not in FLOATING and isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0:
+        fail("RuntimeError", "%s: Integers to negative integer powers are not allowed." % op)
+    if r != "float32":
+        check_scalar_fits(op, exponent, r)
+    return r
+
+
+def promote_integral(op, a, b, kernel, allow_bool):
+    r = promote(op, a, b)
+    if r in FLOATING or (r == "bool" and not allow_bool):
+        raise NotImplementedError("%s: \"%s\" not implemented for '%s'" % (op, kernel, _TORCH_NAMES[r]))
+    return r
+
+
+def where_dtype(op, condition, self, other):
+    if condition.dtype not in ("bool", "uint8"):
+        fail("RuntimeError", "%s: expected condition to be a boolean tensor, but got a tensor with dtype %s"
+             % (op, condition.dtype))
+    r = promote(op, self, other)
+    for t in (self, other):
+        # A Python number must fit the result (where(c, uint8_tensor, 300) is an error).
+        if t.wrapped is not None and not isinstance(t.wrapped, bool):
+            check_scalar_fits(op, t.wrapped, r)
+    return r
+
+
+def lerp_dtype(op, self, end, weight):
+    if end.dtype != self.dtype:
+        fail("RuntimeError", "%s: expected dtype %s for `end` but got dtype %s" % (op, self.dtype, end.dtype))
+    if hasattr(weight, "dtype"):
+        if weight.dtype != self.dtype:
+            fail("RuntimeError", "%s: expected dtype %s for `weight` but got dtype %s"
+                 % (op, self.dtype, weight.dtype))
+    elif self.dtype in FLOATING:
+        check_scalar_fits(op, weight, "float64" if self.dtype == "float64" else "float32")
+    return self.dtype
+
+
+def _integral(d):
+    return d not in FLOATING
+
+
+def addc_dtype(op, self, tensor1, tensor2, value, is_div):
+    if is_div and _integral(tensor1.dtype) and _integral(tensor2.dtype):
+        fail("RuntimeError", "%s: Integer division with addcdiv is no longer supported, and in a future  "
+             "release addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+             "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+             ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for float "
+             "inputs. The future addcdiv behavior is just the latter implementation: (input + value * "
+             "tensor1 / tensor2), for all dtypes." % op)
+    r = promote(op, self, tensor1, tensor2)
+    check_scalar_fits(op, value, r)
     return r
 # (end)
 

@@ -26,13 +26,14 @@ T(*shape, kind="randn", fixed=None, low=None, high=None, values=None, grad=True)
     Integral dtypes get round(3 * value) (clipped to the dtype) from float kinds, bool gets
     value > 0. grad=False keeps a float input out of the gradient checks.
 S(*args, **kwargs, torch=None, dtypes=None, grad=True, variant="functional",
-  atol=None, rtol=None, compare=None, name=None)
+  atol=None, rtol=None, compare=None, name=None, out_dtype=None)
     One call. Arguments are positional or keyword as in PyTorch; Tensor[] arguments are
     Python lists of T. `torch`: a callable(*args, **kwargs) computing the same thing in
     PyTorch when `torch.<op>` / `Tensor.<op>` is not it. `dtypes`: the dtypes to sweep
     (default: every dtype the op's table entry lists for cpu). `grad`: part of the gradient
     sweep (differentiable ops; float64). `variant`: "inplace" calls add_ (and compares the
-    mutated self), "out" passes a fresh out= tensor. `compare`: one per output,
+    mutated self), "out" passes a fresh out= tensor (of `out_dtype` when given, else of the
+    functional call's dtype: out= casting and its errors). `compare`: one per output,
     "close" (default) or "skip" (e.g. indices of ties, uninitialized values).
 """
 
@@ -56,7 +57,7 @@ class T:
 
 class S:
     def __init__(self, *args, torch=None, dtypes=None, grad=True, variant="functional",
-                 atol=None, rtol=None, compare=None, name=None, **kwargs):
+                 atol=None, rtol=None, compare=None, name=None, out_dtype=None, **kwargs):
         self.args = args
         self.kwargs = kwargs
         self.torch = torch
@@ -67,3 +68,4 @@ class S:
         self.rtol = rtol
         self.compare = compare
         self.name = name
+        self.out_dtype = out_dtype

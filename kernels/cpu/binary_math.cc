@@ -1,0 +1,30 @@
+// Binary math functions that promote integers to float: atan2, xlogy.
+#include <cmath>
+
+#include "kernels/cpu/binary.h"
+#include "kernels/cpu/loops.h"
+
+namespace kiln::cpu {
+
+void atan2(const Tensor& out, const Tensor& a, const Tensor& b) {
+  KILN_DISPATCH_FLOATING(out.dtype(), "atan2", [&]<typename scalar_t>() {
+    using T = scalar_t;
+    using M = opmath_t<T>;
+    binary_kernel<T>(out, a, b, [](T y, T x) { return T(std::atan2(M(y), M(x))); });
+  });
+}
+
+void xlogy(const Tensor& out, const Tensor& a, const Tensor& b) {
+  KILN_DISPATCH_FLOATING(out.dtype(), "xlogy", [&]<typename scalar_t>() {
+    using T = scalar_t;
+    using M = opmath_t<T>;
+    binary_kernel<T>(out, a, b, [](T x, T y) {
+      const M mx = M(x), my = M(y);
+      if (my != my) return T(my);  // NaN in y wins even where x is 0
+      if (mx == M(0)) return T(0);
+      return T(mx * std::log(my));
+    });
+  });
+}
+
+}  // namespace kiln::cpu
