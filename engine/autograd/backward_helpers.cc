@@ -159,6 +159,31 @@ Tensor where_backward_other(const Tensor& grad, const Tensor& condition) {
   return where(condition, zero_like_scalar(grad), grad);
 }
 
+Tensor fmax_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other) {
+  Tensor self_wins = logical_or(ge(self, other), ne(other, other));
+  return where(self_wins, grad, zero_like_scalar(grad));
+}
+
+Tensor fmax_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other) {
+  Tensor self_wins = logical_or(ge(self, other), ne(other, other));
+  return where(self_wins, zero_like_scalar(grad), grad);
+}
+
+Tensor fmin_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other) {
+  Tensor self_wins = logical_or(le(self, other), ne(other, other));
+  return where(self_wins, grad, zero_like_scalar(grad));
+}
+
+Tensor fmin_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other) {
+  Tensor self_wins = logical_or(le(self, other), ne(other, other));
+  return where(self_wins, zero_like_scalar(grad), grad);
+}
+
+Tensor copysign_backward_self(const Tensor& grad, const Tensor& self, const Tensor& result) {
+  Tensor g = grad * (result / self);
+  return where(eq(self, wrapped_scalar(0)), zero_like_scalar(g), g);
+}
+
 Tensor lerp_backward_self(const Tensor& grad, const Scalar& weight) {
   return grad * Scalar(1.0 - weight.to_double());
 }

@@ -51,6 +51,13 @@ Tensor atan2_backward_other(const Tensor& grad, const Tensor& self, const Tensor
 Tensor xlogy_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other);
 Tensor where_backward_self(const Tensor& grad, const Tensor& condition);
 Tensor where_backward_other(const Tensor& grad, const Tensor& condition);
+// fmax / fmin: self takes the gradient where it wins (ties and a NaN other included).
+Tensor fmax_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other);
+Tensor fmax_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other);
+Tensor fmin_backward_self(const Tensor& grad, const Tensor& self, const Tensor& other);
+Tensor fmin_backward_other(const Tensor& grad, const Tensor& self, const Tensor& other);
+// grad * result / self, 0 where self is 0.
+Tensor copysign_backward_self(const Tensor& grad, const Tensor& self, const Tensor& result);
 Tensor lerp_backward_self(const Tensor& grad, const Scalar& weight);
 Tensor addcdiv_backward_tensor2(const Tensor& grad, const Tensor& tensor1, const Tensor& tensor2,
                                 const Scalar& value);

@@ -58,6 +58,11 @@ void bind_cpu(KernelTable& t) {
   t.lerp_Tensor = cpu::lerp_tensor;
   t.addcmul = cpu::addcmul;
   t.addcdiv = cpu::addcdiv;
+  t.fmax = cpu::fmax;
+  t.fmin = cpu::fmin;
+  t.hypot = cpu::hypot;
+  t.copysign = cpu::copysign;
+  t.floor_divide = cpu::floor_divide;
   // (end of binary)
 
 

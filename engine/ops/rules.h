@@ -115,6 +115,9 @@ std::vector<int64_t> reduce_dims(const char* op, const Tensor& self,
 // promote, checking that alpha fits the result (no float alpha for integers, no bool alpha
 // unless the result is bool).
 DType promote_alpha(const char* op, const Tensor& a, const Tensor& b, const Scalar& alpha);
+// div_dtype, after checking the rounding mode (None, "trunc" or "floor").
+DType div_mode_dtype(const char* op, const Tensor& a, const Tensor& b,
+                     const std::optional<std::string>& rounding_mode);
 // promote_alpha, rejecting bool operands as PyTorch's sub does.
 DType promote_sub(const char* op, const Tensor& a, const Tensor& b, const Scalar& alpha);
 // Throws "value cannot be converted to type uint8 without overflow" when the Python number

@@ -81,6 +81,14 @@ DType promote_alpha(const char* op, const Tensor& a, const Tensor& b, const Scal
   return r;
 }
 
+DType div_mode_dtype(const char* op, const Tensor& a, const Tensor& b,
+                     const std::optional<std::string>& rounding_mode) {
+  KILN_CHECK_VALUE(!rounding_mode || *rounding_mode == "trunc" || *rounding_mode == "floor", op,
+                   ": expected rounding_mode to be one of None, 'trunc', or 'floor' but found '",
+                   *rounding_mode, "'");
+  return div_dtype(op, a, b, rounding_mode);
+}
+
 DType promote_sub(const char* op, const Tensor& a, const Tensor& b, const Scalar& alpha) {
   const bool ba = a.dtype() == DType::kBool, bb = b.dtype() == DType::kBool;
   KILN_CHECK(!(ba && bb), op,

@@ -168,4 +168,8 @@ void fmod(const Tensor& out, const Tensor& a, const Tensor& b) {
   });
 }
 
+void floor_divide(const Tensor& out, const Tensor& a, const Tensor& b) {
+  div(out, a, b, std::string("floor"));
+}
+
 }  // namespace kiln::cpu

@@ -2,12 +2,12 @@
 // dtype (where's condition and the Scalars excepted) and broadcastable to out's shape; out
 // arrives allocated with the op's result dtype (bool for comparisons and logical ops).
 //
-//   binary.cc   add sub mul div remainder fmod
-//   pow.cc      pow (tensor ** tensor, tensor ** number, number ** tensor)
-//   compare.cc  eq ne lt le gt ge maximum minimum
-//   bitwise.cc  logical_* bitwise_* shifts
-//   ternary.cc  where lerp addcmul addcdiv
-//   binary_math.cc  atan2 xlogy
+//   binary.cc       add sub mul div remainder fmod floor_divide
+//   pow.cc          pow (tensor ** tensor, tensor ** number, number ** tensor)
+//   compare.cc      eq ne lt le gt ge maximum minimum fmax fmin
+//   bitwise.cc      logical_* bitwise_* shifts
+//   ternary.cc      where lerp addcmul addcdiv
+//   binary_math.cc  atan2 xlogy hypot copysign
 #pragma once
 
 #include <optional>
@@ -25,6 +25,7 @@ void div(const Tensor& out, const Tensor& a, const Tensor& b,
 // Integer division by zero throws (ZeroDivisionError), as PyTorch does.
 void remainder(const Tensor& out, const Tensor& a, const Tensor& b);
 void fmod(const Tensor& out, const Tensor& a, const Tensor& b);
+void floor_divide(const Tensor& out, const Tensor& a, const Tensor& b);
 
 void pow_tensor_tensor(const Tensor& out, const Tensor& base, const Tensor& exponent);
 void pow_tensor_scalar(const Tensor& out, const Tensor& base, const Scalar& exponent);
@@ -40,6 +41,9 @@ void ge(const Tensor& out, const Tensor& a, const Tensor& b);
 // NaN propagates.
 void maximum(const Tensor& out, const Tensor& a, const Tensor& b);
 void minimum(const Tensor& out, const Tensor& a, const Tensor& b);
+// NaN only where both are NaN.
+void fmax(const Tensor& out, const Tensor& a, const Tensor& b);
+void fmin(const Tensor& out, const Tensor& a, const Tensor& b);
 
 // a, b, out bool.
 void logical_and(const Tensor& out, const Tensor& a, const Tensor& b);
@@ -63,5 +67,7 @@ void addcdiv(const Tensor& out, const Tensor& self, const Tensor& t1, const Tens
 
 void atan2(const Tensor& out, const Tensor& a, const Tensor& b);
 void xlogy(const Tensor& out, const Tensor& a, const Tensor& b);
+void hypot(const Tensor& out, const Tensor& a, const Tensor& b);
+void copysign(const Tensor& out, const Tensor& a, const Tensor& b);
 
 }  // namespace kiln::cpu

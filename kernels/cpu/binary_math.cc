@@ -1,4 +1,4 @@
-// Binary math functions that promote integers to float: atan2, xlogy.
+// Binary math functions on floats: atan2, xlogy, hypot, copysign.
 #include <cmath>
 
 #include "kernels/cpu/binary.h"
@@ -24,6 +24,22 @@ void xlogy(const Tensor& out, const Tensor& a, const Tensor& b) {
       if (mx == M(0)) return T(0);
       return T(mx * std::log(my));
     });
+  });
+}
+
+void hypot(const Tensor& out, const Tensor& a, const Tensor& b) {
+  KILN_DISPATCH_FLOATING(out.dtype(), "hypot", [&]<typename scalar_t>() {
+    using T = scalar_t;
+    using M = opmath_t<T>;
+    binary_kernel<T>(out, a, b, [](T x, T y) { return T(std::hypot(M(x), M(y))); });
+  });
+}
+
+void copysign(const Tensor& out, const Tensor& a, const Tensor& b) {
+  KILN_DISPATCH_FLOATING(out.dtype(), "copysign", [&]<typename scalar_t>() {
+    using T = scalar_t;
+    using M = opmath_t<T>;
+    binary_kernel<T>(out, a, b, [](T x, T y) { return T(std::copysign(M(x), M(y))); });
   });
 }
 

@@ -67,4 +67,33 @@ void minimum(const Tensor& out, const Tensor& a, const Tensor& b) {
   });
 }
 
+void fmax(const Tensor& out, const Tensor& a, const Tensor& b) {
+  KILN_DISPATCH_ALL(out.dtype(), "fmax", [&]<typename scalar_t>() {
+    using T = scalar_t;
+    using M = opmath_t<T>;
+    if constexpr (std::is_same_v<T, bool>) {
+      binary_kernel<T>(out, a, b, [](T x, T y) { return bool(x || y); });
+    } else if constexpr (std::is_integral_v<T>) {
+      binary_kernel<T>(out, a, b, [](T x, T y) { return x >= y ? x : y; });
+    } else {
+      // x wins when it is at least y or y is NaN (then x may be NaN too: both NaN).
+      binary_kernel<T>(out, a, b, [](T x, T y) { return (M(x) >= M(y) || M(y) != M(y)) ? x : y; });
+    }
+  });
+}
+
+void fmin(const Tensor& out, const Tensor& a, const Tensor& b) {
+  KILN_DISPATCH_ALL(out.dtype(), "fmin", [&]<typename scalar_t>() {
+    using T = scalar_t;
+    using M = opmath_t<T>;
+    if constexpr (std::is_same_v<T, bool>) {
+      binary_kernel<T>(out, a, b, [](T x, T y) { return bool(x && y); });
+    } else if constexpr (std::is_integral_v<T>) {
+      binary_kernel<T>(out, a, b, [](T x, T y) { return x <= y ? x : y; });
+    } else {
+      binary_kernel<T>(out, a, b, [](T x, T y) { return (M(x) <= M(y) || M(y) != M(y)) ? x : y; });
+    }
+  });
+}
+
 }  // namespace kiln::cpu

@@ -128,6 +128,12 @@ TEST(Binary, IntegerDivisionNeverTraps) {
   EXPECT_HAS(error_of([&] { fmod(a, wrapped_scalar(0)); }), "ZeroDivisionError");
 }
 
+TEST(Binary, DivRoundingModeCheckedUpFront) {
+  EXPECT_HAS(error_of([&] { div(ones({3}), ones({3}), std::string("round")); }),
+             "div: expected rounding_mode to be one of None, 'trunc', or 'floor' but found 'round'");
+  EXPECT_HAS(error_of([&] { div(ones({3}), ones({3}), std::string("")); }), "but found ''");
+}
+
 TEST(Binary, ShiftsOutOfRange) {
   const Tensor x = i64({1, -16, 1, -16});
   const Tensor s = i64({64, 70, -1, -1});
@@ -180,6 +186,30 @@ TEST(Binary, MaximumTiesSplitTheGradient) {
   auto h = grad({sum(minimum(a, b))}, {a, b});
   EXPECT_EQ(values(h[0]), (std::vector<double>{0.5, 0, 1}));
   EXPECT_EQ(values(h[1]), (std::vector<double>{0.5, 1, 0}));
+}
+
+TEST(Binary, FmaxGradientGoesToSelfOnTiesAndToTheNonNaN) {
+  // PyTorch 1.13: fmax/fmin give a tie wholly to self, and the gradient to whichever input
+  // is not NaN (finite differences cannot see either).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Tensor a = f64({1, 2, 3, nan, 1}), b = f64({1, 1, 4, 1, nan});
+  a.set_requires_grad(true);
+  b.set_requires_grad(true);
+  auto g = grad({sum(fmax(a, b))}, {a, b});
+  EXPECT_EQ(values(g[0]), (std::vector<double>{1, 1, 0, 0, 1}));
+  EXPECT_EQ(values(g[1]), (std::vector<double>{0, 0, 1, 1, 0}));
+  auto h = grad({sum(fmin(a, b))}, {a, b});
+  EXPECT_EQ(values(h[0]), (std::vector<double>{1, 0, 1, 0, 1}));
+  EXPECT_EQ(values(h[1]), (std::vector<double>{0, 1, 0, 1, 0}));
+}
+
+TEST(Binary, CopysignGradientIsZeroAtZero) {
+  Tensor a = f64({1, -2, 0, 0}), b = f64({-1, 0, -1, 1});
+  a.set_requires_grad(true);
+  b.set_requires_grad(true);
+  auto g = grad({sum(copysign(a, b))}, {a, b});
+  EXPECT_EQ(values(g[0]), (std::vector<double>{-1, -1, 0, 0}));
+  EXPECT_EQ(values(g[1]), (std::vector<double>{0, 0, 0, 0}));
 }
 
 TEST(Binary, StridedAndBroadcastInputsMatchContiguous) {

@@ -5,7 +5,7 @@ dtype inference that lets `x.shape` answer without a round trip."""
 
 from kiln import _rules as _r
 
-TABLE_HASH = '16fc8afeadc441b7'
+TABLE_HASH = 'a0290519611a0008'
 
 OPS = {}
 
@@ -32,7 +32,7 @@ def _infer_mul(_op, self, other):
 OPS['mul'] = dict(name='mul', overload=None, id=402, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_mul, client={})
 
 def _infer_div(_op, self, other, rounding_mode):
-    compute = _r.div_dtype(_op, self, other, rounding_mode)
+    compute = _r.div_mode_dtype(_op, self, other, rounding_mode)
     return [(_r.broadcast(_op, self, other), compute)]
 
 
@@ -233,6 +233,41 @@ def _infer_addcdiv(_op, self, tensor1, tensor2, value):
 
 
 OPS['addcdiv'] = dict(name='addcdiv', overload=None, id=431, args=[('self', 'Tensor', '<required>', False), ('tensor1', 'Tensor', '<required>', False), ('tensor2', 'Tensor', '<required>', False), ('value', 'Scalar', '1', True)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self', 'tensor1', 'tensor2'], impl='kernel', family='binary', infer=_infer_addcdiv, client={})
+
+def _infer_fmax(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['fmax'] = dict(name='fmax', overload=None, id=432, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_fmax, client={})
+
+def _infer_fmin(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['fmin'] = dict(name='fmin', overload=None, id=433, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_fmin, client={})
+
+def _infer_hypot(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['hypot'] = dict(name='hypot', overload=None, id=434, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_hypot, client={})
+
+def _infer_copysign(_op, self, other):
+    compute = _r.promote_float(_op, self, other)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['copysign'] = dict(name='copysign', overload=None, id=435, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['other', 'self'], impl='kernel', family='binary', infer=_infer_copysign, client={})
+
+def _infer_floor_divide(_op, self, other):
+    compute = _r.promote(_op, self, other)
+    return [(_r.broadcast(_op, self, other), compute)]
+
+
+OPS['floor_divide'] = dict(name='floor_divide', overload=None, id=436, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='binary', infer=_infer_floor_divide, client={})
 
 def _infer_copy_(_op, self, src, non_blocking):
     return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]

@@ -352,6 +352,13 @@ def promote_alpha(op, a, b, alpha):
     return r
 
 
+def div_mode_dtype(op, a, b, rounding_mode):
+    if rounding_mode not in (None, "trunc", "floor"):
+        fail("ValueError", "%s: expected rounding_mode to be one of None, 'trunc', or 'floor' but found '%s'"
+             % (op, rounding_mode))
+    return div_dtype(op, a, b, rounding_mode)
+
+
 def promote_sub(op, a, b, alpha):
     ba, bb = a.dtype == "bool", b.dtype == "bool"
     if ba and bb:

@@ -128,7 +128,7 @@ SAMPLES = {
             S(V([-7, 7, 0], fixed="int64"), 0),                              # int / 0 is inf, nan
             S(V([-7, 7, 0], fixed="int64"), 0, rounding_mode="floor"),       # ZeroDivisionError
             S(V([-7, 7, 0], fixed="int32"), V([1, 0, 1], fixed="int32"), rounding_mode="trunc"),
-            S(T(3), T(3), rounding_mode="round"),                            # bad rounding mode
+            S(T(3), T(3), rounding_mode="round"), S(T(3), T(3), rounding_mode=""),  # bad modes
             S(I(3), 2, variant="inplace"),                                   # float into int64
             S(I(3), 2, rounding_mode="floor", variant="inplace"),
             S(T(2, 3), T(3, kind="positive"), rounding_mode="floor", variant="inplace"),
@@ -246,6 +246,46 @@ SAMPLES = {
         S(T(2, 3), T(3, kind="positive"), variant="inplace"),
         S(T(3), T(3, kind="positive"), variant="out"),
         S(T(3), T(2)),
+    ],
+
+    "fmax": promotion()[:-3] + [
+        # Ties go to self, NaN loses (gradients there: binary_test, finite differences see 1/2).
+        S(V([1.0, 2.0, 3.0, -0.5]), V([1.0, 1.0, 4.0, -0.5]), grad=False),
+        S(V([NAN, 1.0, NAN, 2.0]), V([1.0, NAN, NAN, 3.0]), dtypes=FLOATS, grad=False),
+        S(B(3), B(3)), S(T(3), T(2)),
+        S(T(3), T(3), variant="out"), S(I(3), I(3), variant="out", out_dtype="float32"),
+    ],
+    "fmin": promotion()[:-3] + [
+        S(V([1.0, 2.0, 3.0, -0.5]), V([1.0, 1.0, 4.0, -0.5]), grad=False),
+        S(V([NAN, 1.0, NAN, 2.0]), V([1.0, NAN, NAN, 3.0]), dtypes=FLOATS, grad=False),
+        S(B(3), B(3)), S(T(3), T(2)),
+        S(T(3), T(3), variant="out"),
+    ],
+    "hypot": [
+        S(T(2, 3), T(3)), S(T(3, 1), T(1, 4)), S(T(()), T(2, 3)), S(T(0, 3), T(3)),
+        S(V([3.0, 1e30, -0.0, INF]), V([4.0, 1e30, 0.0, NAN]), dtypes=["float32", "float64"], grad=False),
+        S(T(3, fixed="float32"), T(3, fixed="float64")),
+        S(I(3), I(3)),                                                      # integers: not implemented
+        S(T(2, 3), T(3), variant="inplace"), S(T(3), T(3), variant="out"), S(T(3), T(2)),
+    ],
+    "copysign": [
+        S(T(2, 3), T(3)), S(T(3), -0.0), S(T(3), 1), S(T(()), T(2, 3)), S(T(0, 3), T(3)),
+        S(V([1.0, -2.0, 0.0, 0.0, 3.0]), V([-1.0, 0.0, -1.0, 1.0, -0.0]), grad=False),  # binary_test
+        S(V([NAN, 1.0]), V([-1.0, NAN]), dtypes=FLOATS, grad=False),
+        S(I(3), I(3)), S(B(3), B(3)), S(I(3), -1),                           # float32 results
+        S(T(2, 3), T(3), variant="inplace"), S(T(3), T(3), variant="out"),
+        S(I(3), -1, variant="inplace"),                                     # float into int64
+        S(T(3), T(2)),
+    ],
+    "floor_divide": [
+        S(T(2, 3), T(3, kind="positive")), S(T(3), 2), S(T(()), T(2, 3, kind="positive")),
+        S(T(0, 3), T(3, kind="positive")),
+        S(V([-7, 7, -7, 7, 0, -1]), V([2, 2, -2, -2, 3, 4]), dtypes=SIGNED),
+        S(V([-7.0, 7.0, 0.0]), 0.0, dtypes=FLOATS), S(I(3), 0),             # inf/nan; ZeroDivisionError
+        S(I(3), 2.5), S(B(3), B(3)), S(T(3), T(2)),
+        S(T(2, 3), T(3, kind="positive"), variant="inplace"),
+        S(T(3), T(3, kind="positive"), variant="out"),
+        S(I(3), 2.5, variant="inplace"),
     ],
 
     # ---- comparisons ----
