@@ -4,6 +4,7 @@
 // Kernels see contiguous tensors only: a strided member of a group is computed in a
 // contiguous copy and copied back, so a step never depends on how a parameter is laid out.
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/ops/kernel_table.h"
@@ -28,9 +29,10 @@ void check_tensor(const char* op, const Tensor& t, const char* name, size_t i) {
 }
 
 // Checks every used member against params (count, shape, dtype) and returns the device.
-// `params` is the list the others follow (named `first`).
+// `params` is the list the others follow (named `first`); `unique`: no tensor twice in it.
 Device check_group(OpId id, const char* op, const std::vector<Tensor>& params,
-                   std::initializer_list<Member> members, const char* first = "params") {
+                   std::initializer_list<Member> members, const char* first = "params",
+                   bool unique = true) {
   for (size_t i = 0; i < params.size(); ++i) check_tensor(op, params[i], first, i);
   for (const Member& m : members) {
     if (!m.used) continue;
@@ -71,6 +73,13 @@ Device check_group(OpId id, const char* op, const std::vector<Tensor>& params,
   for (const Tensor& p : params) {
     KILN_CHECK(!rules::has_internal_overlap(p), op, ": ", first,
                " must not have elements that share memory (expanded tensors)");
+  }
+  // The same tensor twice would be updated by two threads at once.
+  std::unordered_map<const TensorImpl*, size_t> seen;
+  for (size_t i = 0; unique && i < params.size(); ++i) {
+    auto [it, fresh] = seen.emplace(params[i].impl(), i);
+    KILN_CHECK(fresh, op, ": ", first, "[", it->second, "] and ", first, "[", i,
+               "] are the same tensor");
   }
   return d;
 }
@@ -237,7 +246,8 @@ void _fused_adagrad_(const std::vector<Tensor>& params, const std::vector<Tensor
 
 void clip_grad_value_(const std::vector<Tensor>& grads, double clip_value) {
   static constexpr const char* kOp = "clip_grad_value_";
-  const Device device = check_group(OpId::clip_grad_value_, kOp, grads, {}, "grads");
+  // Clamping is idempotent and runs tensor by tensor: a gradient listed twice is harmless.
+  const Device device = check_group(OpId::clip_grad_value_, kOp, grads, {}, "grads", false);
   if (grads.empty()) return;
   auto fn = slot_or_throw(kernel_table(device.type).clip_grad_value_, kOp, device);
   // The clamp runs through strides itself (loops.h), so no contiguous copies here.

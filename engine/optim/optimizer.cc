@@ -33,6 +33,13 @@ void Optimizer::add_param_group(ParamGroup group) {
   for (const auto& [key, value] : defaults_) {
     if (!group.options.contains(key)) group.options.set(key, value);
   }
+  // PyTorch only warns about a parameter listed twice in a group ("in future, this will
+  // cause an error"); a fused step would update it twice at once, so Kiln refuses it.
+  std::unordered_set<const TensorImpl*> own;
+  for (const Tensor& p : group.params) {
+    KILN_CHECK_VALUE(own.insert(p.impl()).second,
+                     "optimizer contains a parameter group with duplicate parameters");
+  }
   std::unordered_set<const TensorImpl*> seen;
   for (const ParamGroup& g : groups_) {
     for (const Tensor& p : g.params) seen.insert(p.impl());

@@ -75,6 +75,8 @@ TEST(OptimOps, ArgumentErrors) {
               _fused_sgd_({expanded}, {g}, {}, 0.1, 0, 0, 0, false, false, false);
             }).find("must not have elements that share memory"),
             std::string::npos);
+  EXPECT_EQ(error_of([&] { _fused_sgd_({p, p}, {g, g}, {}, 0.1, 0, 0, 0, false, false, false); }),
+            "_fused_sgd_: params[0] and params[1] are the same tensor");
   // Nothing to do is fine.
   _fused_sgd_({}, {}, {}, 0.1, 0.9, 0, 0, false, false, false);
   _fused_adagrad_({}, {}, {}, {}, 0.1, 0, 0, 1e-10, false);

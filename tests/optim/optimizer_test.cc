@@ -58,6 +58,8 @@ TEST(Optimizer, ParameterListAndGroupErrors) {
             "parameter lr");
   EXPECT_EQ(error_of([&] { per_group.add_param_group({{p}, {{"lr", 0.1}}}); }),
             "ValueError: some parameters appear in more than one parameter group");
+  EXPECT_EQ(error_of([&] { optim::Adam({p, q, p}); }),
+            "ValueError: optimizer contains a parameter group with duplicate parameters");
   Tensor non_leaf = p * 2.0;
   EXPECT_EQ(error_of([&] { optim::Adam({non_leaf}); }),
             "ValueError: can't optimize a non-leaf Tensor");
