@@ -1,6 +1,7 @@
 #include "engine/core/printing.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -282,6 +283,35 @@ std::string tensor_repr(const Tensor& t, const ReprOptions& ro) {
     }
   }
   return s + ")";
+}
+
+std::string python_float_repr(double x) {
+  if (std::isnan(x)) return "nan";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  // Shortest round-trip digits d1.d2d3...e<exp>, then Python's layout: positional when
+  // -4 <= exp < 16, else scientific with a signed exponent of at least two digits.
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof(buf), x, std::chars_format::scientific);
+  std::string sci(buf, res.ptr);
+  std::string sign;
+  if (sci[0] == '-') {
+    sign = "-";
+    sci.erase(0, 1);
+  }
+  const size_t e = sci.find('e');
+  const int exp = std::stoi(sci.substr(e + 1));
+  std::string digits = sci.substr(0, e);
+  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+  if (exp < -4 || exp >= 16) {
+    std::string out = sign + digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    const int a = exp < 0 ? -exp : exp;
+    return out + (exp < 0 ? "e-" : "e+") + (a < 10 ? "0" : "") + std::to_string(a);
+  }
+  const int point = exp + 1;  // digits before the decimal point
+  if (point <= 0) return sign + "0." + std::string(-point, '0') + digits;
+  if (point >= int(digits.size())) return sign + digits + std::string(point - digits.size(), '0') + ".0";
+  return sign + digits.substr(0, point) + "." + digits.substr(point);
 }
 
 void set_node_namer(NodeNamer namer) { g_node_namer = namer; }

@@ -36,6 +36,10 @@ std::string tensor_repr(const Tensor& t, const ReprOptions& opts);
 // Just the bracketed values (PyTorch's _tensor_str), with `indent` columns of hanging indent.
 std::string tensor_values_str(const Tensor& t, int indent, const PrintOptions& opts);
 
+// A double as Python's repr(float) writes it: the shortest digits that round-trip, "-1.0",
+// "1e-08", "inf", "nan" (error messages quote arguments the way PyTorch's Python code does).
+std::string python_float_repr(double x);
+
 // engine/autograd registers how to name a grad_fn, so Tensor::str() can print it.
 using NodeNamer = std::string (*)(const Node*);
 void set_node_namer(NodeNamer namer);

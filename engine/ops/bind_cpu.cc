@@ -3,6 +3,7 @@
 #include "engine/ops/bind.h"
 #include "kernels/cpu/binary.h"
 #include "kernels/cpu/copy.h"
+#include "kernels/cpu/optim.h"
 #include "kernels/cpu/reduce.h"
 #include "kernels/cpu/unary.h"
 
@@ -84,6 +85,13 @@ void bind_cpu(KernelTable& t) {
 
 
   // ---- optim: fused optimizer steps (kernels/cpu/optim.h) ----
+  t._fused_sgd_ = cpu::fused_sgd;
+  t._fused_adam_ = cpu::fused_adam;
+  t._fused_adamw_ = cpu::fused_adamw;
+  t._fused_rmsprop_ = cpu::fused_rmsprop;
+  t._fused_adagrad_ = cpu::fused_adagrad;
+  t.clip_grad_norm_ = cpu::clip_grad_norm;
+  t.clip_grad_value_ = cpu::clip_grad_value;
   // (end of optim)
 
 

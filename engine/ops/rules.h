@@ -159,6 +159,13 @@ DType addc_dtype(const char* op, const Tensor& self, const Tensor& tensor1, cons
 // (end)
 
 
+// ---- optim (rules_optim.cc) ----
+// The dtype of clip_grad_norm_'s total norm: the gradients' promoted dtype (they must be
+// floating), or the default float type when there are none (PyTorch's tensor(0.)).
+DType clip_norm_dtype(const char* op, const std::vector<Tensor>& grads);
+// (end)
+
+
 }  // namespace kiln::rules
 
 #include "engine/ops/rules_inl.h"

@@ -5,7 +5,7 @@ dtype inference that lets `x.shape` answer without a round trip."""
 
 from kiln import _rules as _r
 
-TABLE_HASH = 'a0290519611a0008'
+TABLE_HASH = '793ed2e9d90c3dfd'
 
 OPS = {}
 
@@ -352,6 +352,49 @@ def _infer_full_like(_op, self, fill_value, dtype, device):
 
 
 OPS['full_like'] = dict(name='full_like', overload=None, id=10, args=[('self', 'Tensor', '<required>', False), ('fill_value', 'Scalar', '<required>', False), ('dtype', 'ScalarType?', "'None'", True), ('device', 'Device?', 'None', True)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='custom', family='creation', infer=_infer_full_like, client={})
+
+def _infer__fused_sgd_(_op, params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov, maximize, is_first_step):
+    return []
+
+
+OPS['_fused_sgd_'] = dict(name='_fused_sgd_', overload=None, id=2000, args=[('params', 'Tensor[]', '<required>', False), ('grads', 'Tensor[]', '<required>', False), ('momentum_buffers', 'Tensor[]', '<required>', False), ('lr', 'float', '<required>', True), ('momentum', 'float', '<required>', True), ('dampening', 'float', '<required>', True), ('weight_decay', 'float', '<required>', True), ('nesterov', 'bool', '<required>', True), ('maximize', 'bool', '<required>', True), ('is_first_step', 'bool', '<required>', True)], rets=[], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='custom', family='optim', infer=_infer__fused_sgd_, client={})
+
+def _infer__fused_adam_(_op, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr, beta1, beta2, weight_decay, eps, amsgrad, maximize):
+    return []
+
+
+OPS['_fused_adam_'] = dict(name='_fused_adam_', overload=None, id=2001, args=[('params', 'Tensor[]', '<required>', False), ('grads', 'Tensor[]', '<required>', False), ('exp_avgs', 'Tensor[]', '<required>', False), ('exp_avg_sqs', 'Tensor[]', '<required>', False), ('max_exp_avg_sqs', 'Tensor[]', '<required>', False), ('state_steps', 'Tensor[]', '<required>', False), ('lr', 'float', '<required>', True), ('beta1', 'float', '<required>', True), ('beta2', 'float', '<required>', True), ('weight_decay', 'float', '<required>', True), ('eps', 'float', '<required>', True), ('amsgrad', 'bool', '<required>', True), ('maximize', 'bool', '<required>', True)], rets=[], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='custom', family='optim', infer=_infer__fused_adam_, client={})
+
+def _infer__fused_adamw_(_op, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr, beta1, beta2, weight_decay, eps, amsgrad, maximize):
+    return []
+
+
+OPS['_fused_adamw_'] = dict(name='_fused_adamw_', overload=None, id=2002, args=[('params', 'Tensor[]', '<required>', False), ('grads', 'Tensor[]', '<required>', False), ('exp_avgs', 'Tensor[]', '<required>', False), ('exp_avg_sqs', 'Tensor[]', '<required>', False), ('max_exp_avg_sqs', 'Tensor[]', '<required>', False), ('state_steps', 'Tensor[]', '<required>', False), ('lr', 'float', '<required>', True), ('beta1', 'float', '<required>', True), ('beta2', 'float', '<required>', True), ('weight_decay', 'float', '<required>', True), ('eps', 'float', '<required>', True), ('amsgrad', 'bool', '<required>', True), ('maximize', 'bool', '<required>', True)], rets=[], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='custom', family='optim', infer=_infer__fused_adamw_, client={})
+
+def _infer__fused_rmsprop_(_op, params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha, eps, weight_decay, momentum, centered, maximize):
+    return []
+
+
+OPS['_fused_rmsprop_'] = dict(name='_fused_rmsprop_', overload=None, id=2003, args=[('params', 'Tensor[]', '<required>', False), ('grads', 'Tensor[]', '<required>', False), ('square_avgs', 'Tensor[]', '<required>', False), ('grad_avgs', 'Tensor[]', '<required>', False), ('momentum_buffers', 'Tensor[]', '<required>', False), ('lr', 'float', '<required>', True), ('alpha', 'float', '<required>', True), ('eps', 'float', '<required>', True), ('weight_decay', 'float', '<required>', True), ('momentum', 'float', '<required>', True), ('centered', 'bool', '<required>', True), ('maximize', 'bool', '<required>', True)], rets=[], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='custom', family='optim', infer=_infer__fused_rmsprop_, client={})
+
+def _infer__fused_adagrad_(_op, params, grads, state_sums, state_steps, lr, lr_decay, weight_decay, eps, maximize):
+    return []
+
+
+OPS['_fused_adagrad_'] = dict(name='_fused_adagrad_', overload=None, id=2004, args=[('params', 'Tensor[]', '<required>', False), ('grads', 'Tensor[]', '<required>', False), ('state_sums', 'Tensor[]', '<required>', False), ('state_steps', 'Tensor[]', '<required>', False), ('lr', 'float', '<required>', True), ('lr_decay', 'float', '<required>', True), ('weight_decay', 'float', '<required>', True), ('eps', 'float', '<required>', True), ('maximize', 'bool', '<required>', True)], rets=[], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='custom', family='optim', infer=_infer__fused_adagrad_, client={})
+
+def _infer_clip_grad_norm_(_op, grads, max_norm, norm_type, error_if_nonfinite):
+    compute = _r.clip_norm_dtype(_op, grads)
+    return [(_r.scalar(_op), compute)]
+
+
+OPS['clip_grad_norm_'] = dict(name='clip_grad_norm_', overload=None, id=2005, args=[('grads', 'Tensor[]', '<required>', False), ('max_norm', 'float', '<required>', False), ('norm_type', 'float', '2.0', False), ('error_if_nonfinite', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='optim', infer=_infer_clip_grad_norm_, client={})
+
+def _infer_clip_grad_value_(_op, grads, clip_value):
+    return []
+
+
+OPS['clip_grad_value_'] = dict(name='clip_grad_value_', overload=None, id=2006, args=[('grads', 'Tensor[]', '<required>', False), ('clip_value', 'float', '<required>', False)], rets=[], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='custom', family='optim', infer=_infer_clip_grad_value_, client={})
 
 def _infer_sum(_op, self, dim, keepdim, dtype):
     compute = _r.arg(_op, dtype, _r.sum_dtype(_op, self))

@@ -455,3 +455,17 @@ def addc_dtype(op, self, tensor1, tensor2, value, is_div):
 
 # ---- nn ----
 # (end)
+
+
+# ---- optim ----
+
+def clip_norm_dtype(op, grads):
+    for i, g in enumerate(grads):
+        if g is None:
+            fail("TypeError", "%s: grads[%d] must be a Tensor, not None" % (op, i))
+        if g.dtype not in FLOATING:
+            fail("TypeError", "%s: expected floating point gradients, but grads[%d] is %s" % (op, i, g.dtype))
+    if len(grads) == 0:
+        return default_dtype[0]
+    return promote(op, *grads)
+# (end)

@@ -172,6 +172,8 @@ def gen_ops_cc(ops, families):
         lines += prologue(op)
         if op.dynamic:
             lines.append("  return %s(%s);" % (kcall, kernel_args(op)))
+        elif op.returns_nothing:
+            lines.append("  %s(%s);" % (kcall, kernel_args(op)))
         else:
             outs = []
             for i, _ in enumerate(op.rets):
@@ -424,6 +426,13 @@ def gen_wrapper(op, variant):
         head = "const Tensor& %s_out(const Tensor& out, %s) {" % (op.name, params)
         call = "ops::%s_out(out, %s)" % (op.name, names)
     body = [head]
+    if op.no_grad:
+        # Optimizer steps and gradient clipping: nothing is recorded, and writing leaves that
+        # require grad is what they are for (PyTorch runs them under torch.no_grad()).
+        body.append("  NoGradGuard no_grad;")
+        body.append("  %s%s;" % ("" if op.returns_nothing else "return ", call))
+        body.append("}")
+        return body
     dins = diff_inputs(op)
     if variant == "functional" and op.writes_self:
         return gen_writes_self_wrapper(op, head, call, dins)
@@ -565,6 +574,9 @@ def gen_boxed_cc(ops):
             call = "%s(%s)" % (fn, ", ".join(call_args))
             if variant != "functional":
                 lines.append("  return {%s};" % call)
+            elif op.returns_nothing:
+                lines.append("  %s;" % call)
+                lines.append("  return {};")
             elif op.returns_list():
                 lines.append("  return %s;" % call)
             elif len(op.rets) == 1:

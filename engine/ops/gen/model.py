@@ -212,7 +212,11 @@ class Op:
         if dtype is None:
             dtype = "compute" if self.compute else "dtype_of(%s)" % self.first_tensor_name()
         self.dtype = as_list(dtype)
-        if not self.dynamic:
+        # An op that returns nothing (`-> ()`) only updates its arguments in place.
+        self.returns_nothing = not self.rets
+        if self.returns_nothing:
+            self.dtype = []
+        if not self.dynamic and not self.returns_nothing:
             if not self.shape:
                 raise TableError("%s: needs a shape rule (or shape: dynamic)" % self.full_name)
             if len(self.shape) == 1 and self.n_tensor_outputs() > 1:
@@ -253,6 +257,18 @@ class Op:
         for k in self.diff_inputs:
             self.arg(k)
         self.test = entry.get("test") or {}
+        # no_grad: the op updates tensors under torch.no_grad() semantics (optimizer steps,
+        # gradient clipping): never recorded for backward, and its in-place writes to leaves
+        # that require grad are allowed. An op that returns nothing must be one.
+        self.no_grad = bool(entry.get("no_grad"))
+        if self.returns_nothing and not self.no_grad:
+            raise TableError("%s returns nothing, so it updates its arguments: it needs no_grad: true"
+                             % self.full_name)
+        if self.returns_nothing and (self.shape or entry.get("dtype")):
+            raise TableError("%s returns nothing: it takes no shape or dtype rule" % self.full_name)
+        if self.no_grad and (self.grad or self.diff_inputs or self.inplace or self.out):
+            raise TableError("%s: a no_grad op has no gradient and no inplace/out variants"
+                             % self.full_name)
         self.client = entry.get("client") or {}
         if self.inplace and self.returns_list():
             raise TableError("%s: in-place variants need one Tensor output" % self.full_name)
@@ -301,6 +317,8 @@ class Op:
         return ", ".join(a.name for a in self.args)
 
     def cpp_return(self):
+        if self.returns_nothing:
+            return "void"
         if self.returns_list():
             return "std::vector<Tensor>"
         if len(self.rets) == 1:
