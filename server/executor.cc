@@ -272,6 +272,7 @@ class BatchRun {
     args.reserve(n_args);
     std::vector<uint64_t> used;
     std::shared_ptr<const Poison> poison;
+    size_t first_arg_handles = 0;  // handles in argument 0 (what fill_/copy_/steps write)
     for (uint8_t i = 0; i < n_args; ++i) {
       try {
         args.push_back(value(&used));
@@ -279,6 +280,7 @@ class BatchRun {
         if (!poison) poison = p.poison;
         args.push_back(None{});
       }
+      if (i == 0) first_arg_handles = used.size();
     }
     // Outputs that already exist are the client's mistake: refuse without touching them.
     for (uint64_t h : outs) {
@@ -301,6 +303,12 @@ class BatchRun {
       written = used.front();
     }
     if (written) pending_outputs_.push_back(written);
+    // Functional ops named like fill_ write their first argument (a tensor or a list: the
+    // optimizer steps write every parameter): a failure leaves those unknown too.
+    const std::string_view name(info->name);
+    if (v == OpVariant::kFunctional && !name.empty() && name.back() == '_') {
+      for (size_t i = 0; i < first_arg_handles; ++i) pending_outputs_.push_back(used[i]);
+    }
     if (poison) {
       for (uint64_t h : pending_outputs_) s_.put_poison(h, poison);
       pending_outputs_.clear();
@@ -309,9 +317,11 @@ class BatchRun {
     std::vector<Tensor> results = call_boxed(info->id, v, std::move(args), out);
     metrics_->op(info->id);
     if (v == OpVariant::kFunctional) {
+      // fill_-style ops return their (already named) first argument: nothing new to install.
+      if (n_out == 0) results.clear();
       KILN_CHECK_VALUE(results.size() == n_out, info->name, " returned ", results.size(),
                        " tensors but the client named ", int(n_out), " output handles");
-      for (size_t i = 0; i < results.size(); ++i) s_.put(pending_outputs_[i], std::move(results[i]));
+      for (size_t i = 0; i < results.size(); ++i) s_.put(outs[i], std::move(results[i]));
     }
     pending_outputs_.clear();
   }
