@@ -128,7 +128,7 @@ def dtype_enum(name):
     return table[name]
 
 
-SIG_RE = re.compile(r"^([a-z_][a-z0-9_]*)(?:\.([a-z_][a-z0-9_]*))?\((.*)\)\s*->\s*(.+)$")
+SIG_RE = re.compile(r"^([a-z_][a-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?\((.*)\)\s*->\s*(.+)$")
 
 
 def split_top(text, sep=","):
