@@ -8,6 +8,16 @@
 
 namespace kiln {
 
+namespace {
+
+// `r`, or a copy of it when it is a view of `self` (repeat(x, [1, 1]) reshapes to a view, but
+// the op always returns new storage, as PyTorch's does).
+Tensor fresh(const Tensor& r, const Tensor& self) {
+  return r.storage() == self.storage() ? clone(r) : r;
+}
+
+}  // namespace
+
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   rules::stack("stack", tensors, dim);
   const int64_t d = wrap_dim_inclusive(dim, tensors[0].dim());
@@ -27,7 +37,7 @@ Tensor repeat(const Tensor& self, IntList repeats) {
     pairs.insert(pairs.end(), {1, s});
     expanded.insert(expanded.end(), {repeats[i], s});
   }
-  return reshape(expand(reshape(self, pairs), expanded), out);
+  return fresh(reshape(expand(reshape(self, pairs), expanded), out), self);
 }
 
 Tensor tile(const Tensor& self, IntList dims) {
@@ -49,7 +59,7 @@ Tensor repeat_interleave(const Tensor& self, int64_t repeats, std::optional<int6
              output_size.value_or(0), ") does not match the repeated size (", out[d], ")");
   Shape e = x.sizes();
   e.insert(e.begin() + d + 1, repeats);
-  return reshape(expand(unsqueeze(x, d + 1), e), out);
+  return fresh(reshape(expand(unsqueeze(x, d + 1), e), out), self);
 }
 
 // The entries along dim picked by repeat_interleave(repeats): index_select does the rest.

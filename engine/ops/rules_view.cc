@@ -221,8 +221,8 @@ Shape t(const char* op, const Tensor& self) {
 
 std::vector<int64_t> split_sizes(const char* op, const Tensor& self, int64_t split_size,
                                  int64_t dim) {
-  KILN_CHECK(self.dim() > 0, op, ": split expects at least a 1-dimensional tensor");
-  KILN_CHECK(split_size >= 0, op, ": split expects split_size be non-negative, but got split_size=",
+  KILN_CHECK(self.dim() > 0, "split expects at least a 1-dimensional tensor");
+  KILN_CHECK(split_size >= 0, "split expects split_size be non-negative, but got split_size=",
              split_size);
   const int64_t size = self.sizes()[wrap_dim(dim, self.dim())];
   KILN_CHECK(split_size != 0 || size == 0, op,
@@ -235,23 +235,23 @@ std::vector<int64_t> split_sizes(const char* op, const Tensor& self, int64_t spl
 
 std::vector<int64_t> split_with_sizes_check(const char* op, const Tensor& self,
                                             IntList split_sizes, int64_t dim) {
-  KILN_CHECK(self.dim() > 0, op, ": split expects at least a 1-dimensional tensor");
+  KILN_CHECK(self.dim() > 0, "split expects at least a 1-dimensional tensor");
   const int64_t size = self.sizes()[wrap_dim(dim, self.dim())];
   int64_t sum = 0;
   for (int64_t s : split_sizes) {
-    KILN_CHECK(s >= 0, op, ": split_with_sizes expects split_sizes have only non-negative entries, "
+    KILN_CHECK(s >= 0, "split_with_sizes expects split_sizes have only non-negative entries, "
                "but got split_sizes=", shape_str(split_sizes));
     sum += s;
   }
-  KILN_CHECK(sum == size, op, ": split_with_sizes expects split_sizes to sum exactly to ", size,
+  KILN_CHECK(sum == size, "split_with_sizes expects split_sizes to sum exactly to ", size,
              " (input tensor's size at dimension ", dim, "), but got split_sizes=",
              shape_str(split_sizes));
   return split_sizes.vec();
 }
 
 std::vector<int64_t> chunk_sizes(const char* op, const Tensor& self, int64_t chunks, int64_t dim) {
-  KILN_CHECK(self.dim() > 0, op, ": chunk expects at least a 1-dimensional tensor");
-  KILN_CHECK(chunks > 0, op, ": chunk expects `chunks` to be greater than 0, got: ", chunks);
+  KILN_CHECK(self.dim() > 0, "chunk expects at least a 1-dimensional tensor");
+  KILN_CHECK(chunks > 0, "chunk expects `chunks` to be greater than 0, got: ", chunks);
   const int64_t size = self.sizes()[wrap_dim(dim, self.dim())];
   // An empty dim still gives `chunks` (empty) pieces, as PyTorch does.
   if (size == 0) return std::vector<int64_t>(chunks, 0);

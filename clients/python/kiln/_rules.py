@@ -483,10 +483,10 @@ def t(op, self):
 
 def split_sizes(op, self, split_size, dim):
     if _ndim(self) == 0:
-        fail("RuntimeError", "%s: split expects at least a 1-dimensional tensor" % op)
+        fail("RuntimeError", "split expects at least a 1-dimensional tensor")
     if split_size < 0:
-        fail("RuntimeError", "%s: split expects split_size be non-negative, but got split_size=%d"
-             % (op, split_size))
+        fail("RuntimeError", "split expects split_size be non-negative, but got split_size=%d"
+             % split_size)
     size = self.shape[wrap_dim(dim, _ndim(self))]
     if split_size == 0 and size != 0:
         fail("RuntimeError", "%s: split_size can only be 0 if dimension size is 0, but got dimension "
@@ -497,23 +497,23 @@ def split_sizes(op, self, split_size, dim):
 
 def split_with_sizes_check(op, self, split_sizes, dim):
     if _ndim(self) == 0:
-        fail("RuntimeError", "%s: split expects at least a 1-dimensional tensor" % op)
+        fail("RuntimeError", "split expects at least a 1-dimensional tensor")
     size = self.shape[wrap_dim(dim, _ndim(self))]
     if any(s < 0 for s in split_sizes):
-        fail("RuntimeError", "%s: split_with_sizes expects split_sizes have only non-negative entries, "
-             "but got split_sizes=%s" % (op, shape_str(split_sizes)))
+        fail("RuntimeError", "split_with_sizes expects split_sizes have only non-negative entries, "
+             "but got split_sizes=%s" % shape_str(split_sizes))
     if sum(split_sizes) != size:
-        fail("RuntimeError", "%s: split_with_sizes expects split_sizes to sum exactly to %d (input "
+        fail("RuntimeError", "split_with_sizes expects split_sizes to sum exactly to %d (input "
              "tensor's size at dimension %d), but got split_sizes=%s"
-             % (op, size, dim, shape_str(split_sizes)))
+             % (size, dim, shape_str(split_sizes)))
     return list(split_sizes)
 
 
 def chunk_sizes(op, self, chunks, dim):
     if _ndim(self) == 0:
-        fail("RuntimeError", "%s: chunk expects at least a 1-dimensional tensor" % op)
+        fail("RuntimeError", "chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
-        fail("RuntimeError", "%s: chunk expects `chunks` to be greater than 0, got: %d" % (op, chunks))
+        fail("RuntimeError", "chunk expects `chunks` to be greater than 0, got: %d" % chunks)
     size = self.shape[wrap_dim(dim, _ndim(self))]
     if size == 0:
         return [0] * chunks
