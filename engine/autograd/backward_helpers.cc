@@ -103,8 +103,7 @@ Tensor unbind_backward(const std::vector<Tensor>& grads, int64_t dim) { return s
 
 Tensor split_backward(const std::vector<Tensor>& grads, int64_t dim) { return cat(grads, dim); }
 
-std::vector<Tensor> cat_backward(const Tensor& grad, int64_t dim,
-                                 const std::vector<Shape>& sizes) {
+std::vector<Tensor> cat_backward(const Tensor& grad, int64_t dim, const std::vector<Shape>& sizes) {
   std::vector<Tensor> out;
   const int64_t d = wrap_dim(dim, grad.dim());
   int64_t start = 0;
@@ -133,8 +132,8 @@ Tensor index_backward(const Tensor& grad, IntList sizes, const std::vector<Tenso
 
 Tensor masked_select_backward(const Tensor& grad, IntList self_sizes, const Tensor& mask) {
   const Shape shape = broadcast_shapes("masked_select", self_sizes, mask.sizes());
-  const Tensor full = index_put(zeros(shape, grad.dtype(), grad.device()),
-                                {expand(mask, shape)}, grad, true);
+  const Tensor full =
+      index_put(zeros(shape, grad.dtype(), grad.device()), {expand(mask, shape)}, grad, true);
   return sum_to(full, self_sizes);
 }
 

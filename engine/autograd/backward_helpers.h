@@ -46,8 +46,7 @@ Tensor slice_grad(const Tensor& grad, IntList sizes, int64_t dim, std::optional<
 Tensor unbind_backward(const std::vector<Tensor>& grads, int64_t dim);
 Tensor split_backward(const std::vector<Tensor>& grads, int64_t dim);
 // cat: each input's slice of the gradient (zeros for skipped 1-d empty inputs).
-std::vector<Tensor> cat_backward(const Tensor& grad, int64_t dim,
-                                 const std::vector<Shape>& sizes);
+std::vector<Tensor> cat_backward(const Tensor& grad, int64_t dim, const std::vector<Shape>& sizes);
 // Gathers scatter their gradient back, accumulating over repeated indices.
 Tensor index_select_backward(const Tensor& grad, IntList sizes, int64_t dim, const Tensor& index);
 Tensor gather_backward(const Tensor& grad, IntList sizes, int64_t dim, const Tensor& index);

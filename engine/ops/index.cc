@@ -15,8 +15,7 @@ Tensor slice_backward(const Tensor& grad_output, IntList input_sizes, int64_t di
   return out;
 }
 
-Tensor select_backward(const Tensor& grad_output, IntList input_sizes, int64_t dim,
-                       int64_t index) {
+Tensor select_backward(const Tensor& grad_output, IntList input_sizes, int64_t dim, int64_t index) {
   rules::check_defined("select_backward", grad_output, "grad_output");
   const Shape shape =
       rules::select_backward("select_backward", grad_output, input_sizes, dim, index);

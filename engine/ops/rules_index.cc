@@ -10,15 +10,24 @@ namespace kiln::rules {
 
 const char* torch_type_name(DType t) {
   switch (t) {
-    case DType::kBool: return "Bool";
-    case DType::kUInt8: return "Byte";
-    case DType::kInt8: return "Char";
-    case DType::kInt32: return "Int";
-    case DType::kInt64: return "Long";
-    case DType::kFloat16: return "Half";
-    case DType::kBFloat16: return "BFloat16";
-    case DType::kFloat32: return "Float";
-    case DType::kFloat64: return "Double";
+    case DType::kBool:
+      return "Bool";
+    case DType::kUInt8:
+      return "Byte";
+    case DType::kInt8:
+      return "Char";
+    case DType::kInt32:
+      return "Int";
+    case DType::kInt64:
+      return "Long";
+    case DType::kFloat16:
+      return "Half";
+    case DType::kBFloat16:
+      return "BFloat16";
+    case DType::kFloat32:
+      return "Float";
+    case DType::kFloat64:
+      return "Double";
   }
   return "?";
 }
@@ -100,8 +109,8 @@ IndexPlan plan_index(const char* op, const Tensor& self, const std::vector<Tenso
   for (const Tensor& t : indices) {
     consumed += t.defined() && is_mask_dtype(t.dtype()) ? t.dim() : 1;
   }
-  KILN_CHECK_INDEX(consumed <= self.dim(), op, ": too many indices for tensor of dimension ", self.dim(),
-                   " (got ", consumed, ")");
+  KILN_CHECK_INDEX(consumed <= self.dim(), op, ": too many indices for tensor of dimension ",
+                   self.dim(), " (got ", consumed, ")");
   IndexPlan p{self.sizes(), {}, {}};
   std::vector<Shape> shapes;
   size_t d = 0;
@@ -143,8 +152,10 @@ IndexPlan plan_index(const char* op, const Tensor& self, const std::vector<Tenso
   if (!b) {
     std::string list;
     for (size_t i = 0; i < shapes.size(); ++i) list += str(i ? ", " : "", shape_str(shapes[i]));
-    KILN_CHECK_INDEX(false, op, ": shape mismatch: indexing tensors could not be broadcast together "
-                     "with shapes ", list);
+    KILN_CHECK_INDEX(false, op,
+                     ": shape mismatch: indexing tensors could not be broadcast together "
+                     "with shapes ",
+                     list);
   }
   const int64_t nd = static_cast<int64_t>(p.self_sizes.size());
   int64_t first = -1, last = -1;
@@ -222,8 +233,10 @@ Shape index_select(const char*, const Tensor& self, int64_t dim, const Tensor& i
              "index_select(): Expected dtype int32 or int64 for index");
   const int64_t d = wrap_dim(dim, self.dim());
   if (self.dim() == 0) {
-    KILN_CHECK_INDEX(index.numel() == 1, "index_select(): Index to scalar can have only 1 value, "
-                     "got ", index.numel(), " value(s)");
+    KILN_CHECK_INDEX(index.numel() == 1,
+                     "index_select(): Index to scalar can have only 1 value, "
+                     "got ",
+                     index.numel(), " value(s)");
     return {};
   }
   Shape out = self.sizes();
@@ -276,25 +289,25 @@ Shape scatter_add(const char* op, const Tensor& self, int64_t dim, const Tensor&
 
 Shape index_add(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
                 const Tensor& source) {
-  KILN_CHECK_INDEX(index.dim() <= 1, op, "_(): Index is supposed to be a vector, but got dim: ",
-                   index.dim(), " with type: ", torch_type_name(index.dtype()), " and size: ",
-                   shape_str(index.sizes()));
+  KILN_CHECK_INDEX(
+      index.dim() <= 1, op, "_(): Index is supposed to be a vector, but got dim: ", index.dim(),
+      " with type: ", torch_type_name(index.dtype()), " and size: ", shape_str(index.sizes()));
   KILN_CHECK(is_index_dtype(index.dtype()), op, "_(): Expected dtype int32/int64 for index");
   KILN_CHECK(self.dtype() == source.dtype(), op, "_(): self (", torch_type_name(self.dtype()),
-             ") and source (", torch_type_name(source.dtype()),
-             ") must have the same scalar type");
+             ") and source (", torch_type_name(source.dtype()), ") must have the same scalar type");
   const int64_t d = wrap_dim(dim, self.dim());
   KILN_CHECK(nonempty_dim(source) == nonempty_dim(self), op,
              "_(): self and source must have the same number of dimensions, but got ", self.dim(),
              " and ", source.dim());
-  KILN_CHECK(index.numel() == size_or_one(source, d), op, "_(): Number of indices (",
-             index.numel(), ") should be equal to source.size(dim): (", size_or_one(source, d),
+  KILN_CHECK(index.numel() == size_or_one(source, d), op, "_(): Number of indices (", index.numel(),
+             ") should be equal to source.size(dim): (", size_or_one(source, d),
              "), for dim: ", dim);
   for (int64_t k = 0; k < nonempty_dim(self); ++k) {
     KILN_CHECK(k == d || size_or_one(self, k) == size_or_one(source, k), op,
                "_(): Source/destination tensor must have same slice shapes. Destination slice "
-               "shape: ", size_or_one(self, k), " at dimension ", k, " and source slice shape: ",
-               size_or_one(source, k), " at dimension ", k, ".");
+               "shape: ",
+               size_or_one(self, k), " at dimension ", k,
+               " and source slice shape: ", size_or_one(source, k), " at dimension ", k, ".");
   }
   return self.sizes();
 }
@@ -371,11 +384,9 @@ Shape flip(const char* op, const Tensor& self, IntList dims) {
 Shape roll(const char* op, const Tensor& self, IntList shifts, IntList dims) {
   KILN_CHECK(!shifts.empty(), op, ": `shifts` required");
   KILN_CHECK(shifts.size() == dims.size() || (dims.empty() && shifts.size() == 1), op,
-             ": shifts and dimensions must align. shifts: ", shifts.size(), ", dims:",
-             dims.size());
+             ": shifts and dimensions must align. shifts: ", shifts.size(), ", dims:", dims.size());
   for (int64_t d : dims) {
-    KILN_CHECK_INDEX(self.dim() > 0, "Dimension specified as ", d,
-                     " but tensor has no dimensions");
+    KILN_CHECK_INDEX(self.dim() > 0, "Dimension specified as ", d, " but tensor has no dimensions");
     wrap_dim(d, self.dim());
   }
   return self.sizes();
@@ -390,16 +401,19 @@ Shape constant_pad_nd(const char* op, const Tensor& self, IntList pad) {
   KILN_CHECK(pad.size() % 2 == 0, op, ": Length of pad must be even but instead it equals ",
              pad.size());
   const int64_t k = static_cast<int64_t>(pad.size()) / 2;
-  KILN_CHECK(k <= self.dim(), op, ": Length of pad should be no more than twice the number of "
-             "dimensions of the input. Pad length is ", pad.size(), " while the input has ",
-             self.dim(), " dimensions.");
+  KILN_CHECK(k <= self.dim(), op,
+             ": Length of pad should be no more than twice the number of "
+             "dimensions of the input. Pad length is ",
+             pad.size(), " while the input has ", self.dim(), " dimensions.");
   Shape out = self.sizes();
   for (int64_t i = 0; i < k; ++i) {
     const int64_t d = self.dim() - 1 - i;
     const int64_t n = out[d] + pad[2 * i] + pad[2 * i + 1];
     KILN_CHECK(n >= 0, op, ": The input size ", out[d], ", plus negative padding ", pad[2 * i],
-               " and ", pad[2 * i + 1], " resulted in a negative output size, which is invalid. "
-               "Check dimension ", d, " of your input.");
+               " and ", pad[2 * i + 1],
+               " resulted in a negative output size, which is invalid. "
+               "Check dimension ",
+               d, " of your input.");
     out[d] = n;
   }
   return out;
@@ -414,8 +428,8 @@ Shape pad(const char* op, const Tensor& self, IntList pad, const std::string& mo
   KILN_CHECK(pad.size() % 2 == 0, op, ": Padding length must be divisible by 2");
   const int64_t k = static_cast<int64_t>(pad.size()) / 2;
   KILN_CHECK(k <= self.dim(), op, ": Padding length too large");
-  KILN_CHECK_NOT_IMPLEMENTED(k >= 1 && k <= 3 && (self.dim() == k + 1 || self.dim() == k + 2),
-                             op, ": Only 2D, 3D, 4D, 5D padding with non-constant padding are "
+  KILN_CHECK_NOT_IMPLEMENTED(k >= 1 && k <= 3 && (self.dim() == k + 1 || self.dim() == k + 2), op,
+                             ": Only 2D, 3D, 4D, 5D padding with non-constant padding are "
                              "supported for now");
   // PyTorch 1.13's circular mode wants the batch dim too: (N, C, spatial..).
   KILN_CHECK(mode != "circular" || self.dim() == k + 2, op, ": Invalid padding size, expected ",
@@ -424,21 +438,25 @@ Shape pad(const char* op, const Tensor& self, IntList pad, const std::string& mo
   for (int64_t d = self.dim() == k + 2 ? 1 : 0; d < self.dim(); ++d) {
     KILN_CHECK(self.sizes()[d] > 0, op, ": expected ", k + 1, "D or ", k + 2,
                "D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions "
-               "for input, but got: ", shape_str(self.sizes()));
+               "for input, but got: ",
+               shape_str(self.sizes()));
   }
   Shape out = self.sizes();
   for (int64_t i = 0; i < k; ++i) {
     const int64_t d = self.dim() - 1 - i, l = pad[2 * i], r = pad[2 * i + 1], n = out[d];
-    KILN_CHECK(mode != "reflect" || (l < n && r < n), op, ": Argument #4: Padding size should be "
-               "less than the corresponding input dimension, but got: padding (", l, ", ", r,
-               ") at dimension ", d, " of input ", shape_str(self.sizes()));
+    KILN_CHECK(mode != "reflect" || (l < n && r < n), op,
+               ": Argument #4: Padding size should be "
+               "less than the corresponding input dimension, but got: padding (",
+               l, ", ", r, ") at dimension ", d, " of input ", shape_str(self.sizes()));
     KILN_CHECK(mode != "circular" || (l <= n && r <= n), op,
                ": Padding value causes wrapping around more than once.");
     // Circular padding repeats what is left after negative pads crop.
     KILN_CHECK(mode != "circular" || n + std::min<int64_t>(l, 0) + std::min<int64_t>(r, 0) > 0 ||
                    n + l + r == 0,
-               op, ": circular padding of dimension ", d, " has nothing left to repeat after "
-               "cropping by (", l, ", ", r, ")");
+               op, ": circular padding of dimension ", d,
+               " has nothing left to repeat after "
+               "cropping by (",
+               l, ", ", r, ")");
     KILN_CHECK(n + l + r >= 0, op, ": The input size ", n, ", plus negative padding ", l, " and ",
                r, " resulted in a negative output size, which is invalid. Check dimension ", d,
                " of your input.");
@@ -461,8 +479,8 @@ Shape slice_backward(const char* op, const Tensor& grad_output, IntList input_si
   return input_sizes.vec();
 }
 
-Shape select_backward(const char* op, const Tensor& grad_output, IntList input_sizes,
-                      int64_t dim, int64_t index) {
+Shape select_backward(const char* op, const Tensor& grad_output, IntList input_sizes, int64_t dim,
+                      int64_t index) {
   checked_numel(input_sizes, op);
   KILN_CHECK(!input_sizes.empty(), op, ": input_sizes must have at least one dim");
   const int64_t d = wrap_dim(dim, int64_t(input_sizes.size()));

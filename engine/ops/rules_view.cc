@@ -81,13 +81,13 @@ Shape expand(const char* op, const Tensor& self, IntList size) {
   return out;
 }
 
-
 Shape narrow(const char* op, const Tensor& self, int64_t dim, int64_t start, int64_t length) {
   KILN_CHECK(self.dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
   const int64_t d = wrap_dim(dim, self.dim());
   const int64_t size = self.sizes()[d];
-  KILN_CHECK_INDEX(start >= -size && start <= size, op, ": start out of range (expected to be in range of [",
-                   -size, ", ", size, "], but got ", start, ")");
+  KILN_CHECK_INDEX(start >= -size && start <= size, op,
+                   ": start out of range (expected to be in range of [", -size, ", ", size,
+                   "], but got ", start, ")");
   if (start < 0) start += size;
   KILN_CHECK(length >= 0 && start <= size - length, op, ": start (", start, ") + length (", length,
              ") exceeds dimension size (", size, ").");
@@ -212,8 +212,8 @@ Shape unflatten(const char* op, const Tensor& self, int64_t dim, IntList sizes) 
 }
 
 Shape t(const char* op, const Tensor& self) {
-  KILN_CHECK(self.dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ",
-             self.dim(), "D");
+  KILN_CHECK(self.dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ", self.dim(),
+             "D");
   Shape out = self.sizes();
   std::reverse(out.begin(), out.end());
   return out;
@@ -222,30 +222,33 @@ Shape t(const char* op, const Tensor& self) {
 std::vector<int64_t> split_sizes(const char* op, const Tensor& self, int64_t split_size,
                                  int64_t dim) {
   KILN_CHECK(self.dim() > 0, "split expects at least a 1-dimensional tensor");
-  KILN_CHECK(split_size >= 0, "split expects split_size be non-negative, but got split_size=",
-             split_size);
+  KILN_CHECK(split_size >= 0,
+             "split expects split_size be non-negative, but got split_size=", split_size);
   const int64_t size = self.sizes()[wrap_dim(dim, self.dim())];
   KILN_CHECK(split_size != 0 || size == 0, op,
              ": split_size can only be 0 if dimension size is 0, but got dimension size of ", size);
-  const int64_t n = split_size == 0 ? 1 : std::max<int64_t>((size + split_size - 1) / split_size, 1);
+  const int64_t n =
+      split_size == 0 ? 1 : std::max<int64_t>((size + split_size - 1) / split_size, 1);
   std::vector<int64_t> out(n, split_size);
   out.back() = size - split_size * (n - 1);
   return out;
 }
 
-std::vector<int64_t> split_with_sizes_check(const char* op, const Tensor& self,
-                                            IntList split_sizes, int64_t dim) {
+std::vector<int64_t> split_with_sizes_check(const char* op, const Tensor& self, IntList split_sizes,
+                                            int64_t dim) {
   KILN_CHECK(self.dim() > 0, "split expects at least a 1-dimensional tensor");
   const int64_t size = self.sizes()[wrap_dim(dim, self.dim())];
   int64_t sum = 0;
   for (int64_t s : split_sizes) {
-    KILN_CHECK(s >= 0, "split_with_sizes expects split_sizes have only non-negative entries, "
-               "but got split_sizes=", shape_str(split_sizes));
+    KILN_CHECK(s >= 0,
+               "split_with_sizes expects split_sizes have only non-negative entries, "
+               "but got split_sizes=",
+               shape_str(split_sizes));
     sum += s;
   }
   KILN_CHECK(sum == size, "split_with_sizes expects split_sizes to sum exactly to ", size,
-             " (input tensor's size at dimension ", dim, "), but got split_sizes=",
-             shape_str(split_sizes));
+             " (input tensor's size at dimension ", dim,
+             "), but got split_sizes=", shape_str(split_sizes));
   return split_sizes.vec();
 }
 
@@ -258,7 +261,8 @@ std::vector<int64_t> chunk_sizes(const char* op, const Tensor& self, int64_t chu
   return split_sizes(op, self, (size + chunks - 1) / chunks, dim);
 }
 
-static std::vector<Shape> pieces(const Tensor& self, int64_t dim, const std::vector<int64_t>& sizes) {
+static std::vector<Shape> pieces(const Tensor& self, int64_t dim,
+                                 const std::vector<int64_t>& sizes) {
   const int64_t d = wrap_dim(dim, self.dim());
   std::vector<Shape> out;
   for (int64_t s : sizes) {
@@ -292,8 +296,7 @@ Shape movedim_perm(const char* op, const Tensor& self, IntList source, IntList d
   for (size_t i = 0; i < source.size(); ++i) {
     const int64_t s = wrap_dim(source[i], nd), t = wrap_dim(destination[i], nd);
     KILN_CHECK(!src_used[s], op, ": repeated dim in `source` (", shape_str(source), ")");
-    KILN_CHECK(!dst_used[t], op, ": repeated dim in `destination` (",
-               shape_str(destination), ")");
+    KILN_CHECK(!dst_used[t], op, ": repeated dim in `destination` (", shape_str(destination), ")");
     src_used[s] = dst_used[t] = true;
     perm[t] = s;
   }

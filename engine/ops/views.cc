@@ -100,15 +100,16 @@ Tensor drop_dim(const Tensor& self, int64_t d, int64_t shift) {
 }
 
 // Consecutive views of `sizes[i]` entries along dim d (split, split_with_sizes, chunk).
-std::vector<Tensor> split_views(const Tensor& self, int64_t dim, const std::vector<int64_t>& sizes) {
+std::vector<Tensor> split_views(const Tensor& self, int64_t dim,
+                                const std::vector<int64_t>& sizes) {
   const int64_t d = wrap_dim(dim, self.dim());
   std::vector<Tensor> out;
   int64_t start = 0;
   for (int64_t n : sizes) {
     Shape shape = self.sizes();
     shape[d] = n;
-    out.push_back(make_view(self, shape, self.strides(),
-                            self.storage_offset() + start * self.strides()[d]));
+    out.push_back(
+        make_view(self, shape, self.strides(), self.storage_offset() + start * self.strides()[d]));
     start += n;
   }
   return out;

@@ -21,10 +21,10 @@ namespace {
 bool is_mask(const Tensor& t) { return t.dtype() == DType::kBool || t.dtype() == DType::kUInt8; }
 
 struct IndexGeometry {
-  Shape result;                      // (pre.., B.., post..)
-  Shape pre_sizes, pre_strides;      // element strides in the indexed tensor
-  Shape post_sizes, post_strides;    // merged where contiguous with each other
-  std::vector<int64_t> offsets;      // per position of B
+  Shape result;                    // (pre.., B.., post..)
+  Shape pre_sizes, pre_strides;    // element strides in the indexed tensor
+  Shape post_sizes, post_strides;  // merged where contiguous with each other
+  std::vector<int64_t> offsets;    // per position of B
   int64_t pre_numel = 1, post_numel = 1;
 
   int64_t pre_offset(int64_t p) const {
@@ -52,8 +52,7 @@ void add_offsets(const char* op, std::vector<int64_t>& offsets, const Shape& b, 
   const Tensor v = contiguous_as(v_in, DType::kInt64);
   const int64_t* vp = v.data_ptr<int64_t>();
   const int64_t bad = index_detail::first_outside(vp, v.numel(), -size, size);
-  KILN_CHECK_INDEX(bad < 0 || size != 0, op,
-                   ": index is out of bounds for dimension with size 0");
+  KILN_CHECK_INDEX(bad < 0 || size != 0, op, ": index is out of bounds for dimension with size 0");
   KILN_CHECK_INDEX(bad < 0, op, ": index ", bad < 0 ? 0 : vp[bad],
                    " is out of bounds for dimension ", dim, " with size ", size);
   const int64_t nd = static_cast<int64_t>(b.size()), lead = nd - v.dim();
@@ -177,8 +176,14 @@ void index(const Tensor& out, const Tensor& self, const std::vector<Tensor>& ind
   const int64_t post_stride = g.post_strides.empty() ? 1 : g.post_strides[0];
   const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(q, 1));
   parallel_for(0, g.pre_numel * nb, grain, [&](int64_t lo, int64_t hi) {
+    constexpr int64_t kPrefetch = 8;  // rows in flight (they come from random places)
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t p = r / nb, b = r % nb;
+      if (one_post_dim && post_stride == 1 && r + kPrefetch < hi) {
+        const int64_t pf = r + kPrefetch;
+        const char* ahead = s + (g.pre_offset(pf / nb) + g.offsets[pf % nb]) * es;
+        for (int64_t k = 0; k < q * es && k < 512; k += 64) __builtin_prefetch(ahead + k);
+      }
       const char* src = s + (g.pre_offset(p) + g.offsets[b]) * es;
       char* dst = o + r * q * es;
       if (one_post_dim) {

@@ -34,8 +34,8 @@ void cat(const Tensor& out, const std::vector<Tensor>& tensors, int64_t dim) {
   for (int64_t k = d + 1; k < out.dim(); ++k) inner *= out.sizes()[k];
   const int64_t es = static_cast<int64_t>(out.element_size());
   const int64_t out_row = out.sizes()[d] * inner * es;
-  std::vector<int64_t> begin;        // byte offset of each tensor's segment within a row
-  std::vector<int64_t> row;          // bytes of each tensor's segment
+  std::vector<int64_t> begin;  // byte offset of each tensor's segment within a row
+  std::vector<int64_t> row;    // bytes of each tensor's segment
   std::vector<const char*> src;
   int64_t at = 0;
   for (const Tensor* t : parts) {

@@ -34,8 +34,8 @@ void scatter_value(const Tensor& out, const Tensor& self, int64_t dim, const Ten
                    const Scalar& value);
 void scatter_reduce(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
                     const Tensor& src, const std::string& reduce);
-void scatter_value_reduce(const Tensor& out, const Tensor& self, int64_t dim,
-                          const Tensor& index, const Scalar& value, const std::string& reduce);
+void scatter_value_reduce(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                          const Scalar& value, const std::string& reduce);
 void scatter_add(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
                  const Tensor& src);
 

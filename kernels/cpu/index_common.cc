@@ -54,10 +54,14 @@ void copy_elements(char* dst, int64_t dst_stride, const char* src, int64_t src_s
     return;
   }
   switch (size) {
-    case 1: return copy_typed<uint8_t>(dst, dst_stride, src, src_stride, n);
-    case 2: return copy_typed<uint16_t>(dst, dst_stride, src, src_stride, n);
-    case 4: return copy_typed<uint32_t>(dst, dst_stride, src, src_stride, n);
-    case 8: return copy_typed<uint64_t>(dst, dst_stride, src, src_stride, n);
+    case 1:
+      return copy_typed<uint8_t>(dst, dst_stride, src, src_stride, n);
+    case 2:
+      return copy_typed<uint16_t>(dst, dst_stride, src, src_stride, n);
+    case 4:
+      return copy_typed<uint32_t>(dst, dst_stride, src, src_stride, n);
+    case 8:
+      return copy_typed<uint64_t>(dst, dst_stride, src, src_stride, n);
     default:
       for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * dst_stride, src + i * src_stride, size);
   }

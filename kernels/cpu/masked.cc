@@ -27,8 +27,7 @@ template <typename T>
 void fill_where(const Tensor& out, const Tensor& self, const Tensor& mask, const Scalar& value) {
   const T v = T(value.to<opmath_t<T>>());
   // bool and uint8 masks are both one byte; any nonzero byte selects.
-  cpu_kernel_typed<T, T, uint8_t>(out, {&self, &mask},
-                                  [v](T x, uint8_t m) { return m ? v : x; });
+  cpu_kernel_typed<T, T, uint8_t>(out, {&self, &mask}, [v](T x, uint8_t m) { return m ? v : x; });
 }
 
 }  // namespace

@@ -25,8 +25,8 @@ void constant_pad_nd(const Tensor& out, const Tensor& self, IntList pad, const S
   for (int64_t s : sizes) {
     if (s == 0) return;
   }
-  copy(make_view(out, sizes, out.strides(), out_off), make_view(self, sizes, self.strides(), self_off),
-       false);
+  copy(make_view(out, sizes, out.strides(), out_off),
+       make_view(self, sizes, self.strides(), self_off), false);
 }
 
 }  // namespace kiln::cpu

@@ -77,9 +77,12 @@ inline T combine(Combine how, T old, T v) {
     return how == Combine::kSet ? v : how == Combine::kAdd ? (old || v) : (old && v);
   } else {
     switch (how) {
-      case Combine::kSet: return v;
-      case Combine::kAdd: return T(acc_t(old) + acc_t(v));
-      default: return T(acc_t(old) * acc_t(v));
+      case Combine::kSet:
+        return v;
+      case Combine::kAdd:
+        return T(acc_t(old) + acc_t(v));
+      default:
+        return T(acc_t(old) * acc_t(v));
     }
   }
 }
@@ -146,8 +149,8 @@ void scatter_reduce(const Tensor& out, const Tensor& self, int64_t dim, const Te
   scatter_impl("scatter", out, self, dim, index, &src, nullptr, combine_of(reduce));
 }
 
-void scatter_value_reduce(const Tensor& out, const Tensor& self, int64_t dim,
-                          const Tensor& index, const Scalar& value, const std::string& reduce) {
+void scatter_value_reduce(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index,
+                          const Scalar& value, const std::string& reduce) {
   scatter_impl("scatter", out, self, dim, index, nullptr, &value, combine_of(reduce));
 }
 

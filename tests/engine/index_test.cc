@@ -70,7 +70,9 @@ TEST(Index, OutOfRangeIsIndexErrorAndWritesNothing) {
   EXPECT_EQ(e.second, "index: index -5 is out of bounds for dimension 1 with size 4");
   EXPECT_EQ(error_of([&] { index_select(x, 0, longs({3})); }).first, ErrorKind::kIndex);
   EXPECT_EQ(error_of([&] { gather(x, 0, longs({3}, Shape{1, 1})); }).first, ErrorKind::kIndex);
-  EXPECT_EQ(error_of([&] { index(iota({0, 2}), {longs({0})}); }).second,
+  EXPECT_EQ(error_of([&] {
+              index(iota({0, 2}), {longs({0})});
+            }).second,
             "index: index is out of bounds for dimension with size 0");
 }
 
@@ -180,7 +182,8 @@ TEST(Index, ShapeOpsAllocateFreshStorage) {
     EXPECT_NE(r.storage(), x.storage());
     EXPECT_EQ(values(r), values(x));
   }
-  EXPECT_EQ(values(pad(iota({1, 1, 3}), {2, 1}, "reflect")), (std::vector<double>{2, 1, 0, 1, 2, 1}));
+  EXPECT_EQ(values(pad(iota({1, 1, 3}), {2, 1}, "reflect")),
+            (std::vector<double>{2, 1, 0, 1, 2, 1}));
   EXPECT_EQ(values(pad(iota({1, 1, 3}), {-1, 2}, "circular")), (std::vector<double>{1, 2, 1, 2}));
 }
 

@@ -50,11 +50,20 @@ std::string message_of(const std::function<void()>& f) {
 TEST(Views, ShareStorageAndVersion) {
   const Tensor x = iota({2, 3, 4});
   const std::vector<Tensor> views = {
-      narrow(x, 1, 1, 2),         select(x, 0, 1),          slice(x, 2, 1, 4, 2),
-      squeeze(unsqueeze(x, 0)),   squeeze(x, 0),            squeeze(x, Shape{0, 1}),
-      unsqueeze(x, -1),           flatten(x, 1),            unflatten(x, 2, {2, 2}),
-      t(select(x, 0, 0)),         broadcast_to(x, {5, 2, 3, 4}),
-      movedim(x, {0}, {2}),       view_as(x, iota({4, 6})), expand_as(select(x, 0, 0), x),
+      narrow(x, 1, 1, 2),
+      select(x, 0, 1),
+      slice(x, 2, 1, 4, 2),
+      squeeze(unsqueeze(x, 0)),
+      squeeze(x, 0),
+      squeeze(x, Shape{0, 1}),
+      unsqueeze(x, -1),
+      flatten(x, 1),
+      unflatten(x, 2, {2, 2}),
+      t(select(x, 0, 0)),
+      broadcast_to(x, {5, 2, 3, 4}),
+      movedim(x, {0}, {2}),
+      view_as(x, iota({4, 6})),
+      expand_as(select(x, 0, 0), x),
       reshape_as(x, iota({24})),
   };
   for (const Tensor& v : views) {
@@ -128,15 +137,23 @@ TEST(Views, Errors) {
   EXPECT_EQ(message_of([&] { narrow(x, 0, 2, 2); }),
             "narrow: start (2) + length (2) exceeds dimension size (3).");
   EXPECT_EQ(kind_of([&] { narrow(x, 0, 4, 0); }), ErrorKind::kIndex);
-  EXPECT_EQ(message_of([&] { t(iota({2, 2, 2})); }),
+  EXPECT_EQ(message_of([&] {
+              t(iota({2, 2, 2}));
+            }),
             "t() expects a tensor with <= 2 dimensions, but self is 3D");
-  EXPECT_EQ(message_of([&] { unflatten(x, 1, {3, 2}); }),
+  EXPECT_EQ(message_of([&] {
+              unflatten(x, 1, {3, 2});
+            }),
             "unflatten: Provided sizes [3, 2] don't multiply up to the size of dim 1 (4) in the "
             "input tensor");
-  EXPECT_EQ(message_of([&] { split_with_sizes(x, {1, 1}, 0); }),
+  EXPECT_EQ(message_of([&] {
+              split_with_sizes(x, {1, 1}, 0);
+            }),
             "split_with_sizes expects split_sizes to sum exactly to 3 (input "
             "tensor's size at dimension 0), but got split_sizes=[1, 1]");
-  EXPECT_EQ(message_of([&] { movedim(x, {0, 0}, {0, 1}); }),
+  EXPECT_EQ(message_of([&] {
+              movedim(x, {0, 0}, {0, 1});
+            }),
             "movedim: repeated dim in `source` ([0, 0])");
   EXPECT_EQ(kind_of([&] { unsqueeze(x, 3); }), ErrorKind::kIndex);
   EXPECT_EQ(kind_of([&] { squeeze(x, Shape{0, 0}); }), ErrorKind::kRuntime);
