@@ -87,9 +87,21 @@ bool can_cast(DType from, DType to) {
 
 namespace {
 std::atomic<DType> g_default_float{DType::kFloat32};
+thread_local int t_default_float = -1;  // -1: no override
+}  // namespace
+
+DType default_float_dtype() {
+  if (t_default_float >= 0) return static_cast<DType>(t_default_float);
+  return g_default_float.load(std::memory_order_relaxed);
 }
 
-DType default_float_dtype() { return g_default_float.load(std::memory_order_relaxed); }
+DefaultDTypeScope::DefaultDTypeScope(DType t) : prev_(t_default_float) {
+  KILN_CHECK_TYPE(t == DType::kFloat32 || t == DType::kFloat64,
+                  "only float32 and float64 can be the default dtype, got ", t);
+  t_default_float = static_cast<int>(t);
+}
+
+DefaultDTypeScope::~DefaultDTypeScope() { t_default_float = prev_; }
 
 void set_default_float_dtype(DType t) {
   KILN_CHECK_TYPE(t == DType::kFloat32 || t == DType::kFloat64,

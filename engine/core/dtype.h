@@ -50,9 +50,20 @@ DType promote_types(DType a, DType b);
 // (float -> int, int -> bool)? PyTorch's can_cast, used for out= and in-place ops.
 bool can_cast(DType from, DType to);
 
-// The default floating type (float32), as torch.get_default_dtype().
+// The default floating type (float32), as torch.get_default_dtype(): the thread's override
+// (kilnd sets one per session while it runs that session's ops) or the process-wide value.
 DType default_float_dtype();
 void set_default_float_dtype(DType t);
+class DefaultDTypeScope {
+ public:
+  explicit DefaultDTypeScope(DType t);
+  ~DefaultDTypeScope();
+  DefaultDTypeScope(const DefaultDTypeScope&) = delete;
+  DefaultDTypeScope& operator=(const DefaultDTypeScope&) = delete;
+
+ private:
+  int prev_;
+};
 
 // Maps C++ element types to DType and back.
 template <typename T> struct DTypeOf;

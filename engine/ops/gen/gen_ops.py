@@ -310,7 +310,7 @@ def gen_nodes_h(ops):
     for op in ops:
         if not op.differentiable or op.impl == "composite":
             continue
-        saved = formula_uses(op, op.grad.values())
+        saved = formula_uses(op, [f for _, f in op.grad_groups])
         lines.append("struct %s final : Node {" % node_name(op))
         lines.append('  std::string name() const override { return "%s"; }' % node_name(op))
         lines.append("  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;")
@@ -321,7 +321,7 @@ def gen_nodes_h(ops):
         for n, k, o in saved:
             lines.append(saved_member_decl(n, k, o))
         for a in op.args:
-            if a.name in op.grad and a.is_tensor_list:
+            if a.name in op.diff_inputs and a.is_tensor_list:
                 lines.append("  size_t %s_count_ = 0;" % a.name)
         lines.append("};")
         lines.append("")
@@ -330,7 +330,7 @@ def gen_nodes_h(ops):
 
 
 def gen_nodes_cc(ops, families):
-    lines = [HEADER, '#include "engine/autograd/nodes.h"', "",
+    lines = [HEADER, '#include "engine/autograd/nodes.h"', "", "#include <array>", "",
              '#include "engine/autograd/backward_helpers.h"',
              '#include "engine/autograd/function_utils.h"',
              '#include "engine/autograd/functions.h"',
@@ -344,30 +344,44 @@ def gen_nodes_cc(ops, families):
         lines.append("  const Tensor& grad = grads[0];")
         lines.append("  (void)grad;")
         lines.append("  std::vector<Tensor> grad_inputs(next_edges().size());")
-        lines.append("  size_t pos = 0;")
+        # Edge position of each differentiable input (lists take one edge per element).
+        running = "0"
         for a in op.args:
-            if a.name not in op.grad:
+            if a.name not in op.diff_inputs:
                 continue
-            formula = str(op.grad[a.name]).strip()
+            lines.append("  const size_t pos_%s = %s;" % (a.name, running))
+            lines.append("  (void)pos_%s;" % a.name)
+            width = "%s_count_" % a.name if a.is_tensor_list else "1"
+            running = "pos_%s + %s" % (a.name, width)
+        for names, formula in op.grad_groups:
             saved = formula_uses(op, [formula])
-            if a.is_tensor_list:
-                lines.append("  if (any_should_compute(pos, %s_count_)) {" % a.name)
+            first = op.arg(names[0])
+            if len(names) == 1 and first.is_tensor_list:
+                lines.append("  if (any_should_compute(pos_%s, %s_count_)) {" % (first.name, first.name))
             else:
-                lines.append("  if (should_compute_output(pos)) {")
+                needs = ["should_compute_output(pos_%s)" % n for n in names]
+                lines.append("  if (%s) {" % " || ".join(needs))
+                if len(names) > 1:
+                    lines.append("    const std::array<bool, %d> grad_input_mask{%s};" % (len(names), ", ".join(needs)))
+                    lines.append("    (void)grad_input_mask;")
             for n, k, o in saved:
-                s = unpack_stmt(n, k, o)
-                if s:
-                    lines.append(s)
+                st = unpack_stmt(n, k, o)
+                if st:
+                    lines.append(st)
             if formula == "not_implemented":
-                lines.append('    throw_not_differentiable("%s", "%s");' % (op.name, a.name))
-            elif a.is_tensor_list:
+                lines.append('    throw_not_differentiable("%s", "%s");' % (op.name, ", ".join(names)))
+            elif len(names) == 1 and first.is_tensor_list:
                 lines.append("    std::vector<Tensor> g = %s;" % formula)
                 lines.append("    for (size_t i = 0; i < g.size() && i < %s_count_; ++i) "
-                             "grad_inputs[pos + i] = std::move(g[i]);" % a.name)
+                             "grad_inputs[pos_%s + i] = std::move(g[i]);" % (first.name, first.name))
+            elif len(names) == 1:
+                lines.append("    grad_inputs[pos_%s] = %s;" % (first.name, formula))
             else:
-                lines.append("    grad_inputs[pos] = %s;" % formula)
+                lines.append("    std::vector<Tensor> g = %s;" % formula)
+                for i, n in enumerate(names):
+                    lines.append("    if (should_compute_output(pos_%s) && g.size() > %d) grad_inputs[pos_%s] = std::move(g[%d]);"
+                                 % (n, i, n, i))
             lines.append("  }")
-            lines.append("  pos += %s;" % ("%s_count_" % a.name if a.is_tensor_list else "1"))
         lines.append("  return grad_inputs;")
         lines.append("}")
         lines.append("")
@@ -393,7 +407,7 @@ def gen_functions_h(ops):
 
 
 def diff_inputs(op):
-    return [a for a in op.args if a.name in op.grad]
+    return [a for a in op.args if a.name in op.diff_inputs and op.grad_groups]
 
 
 def gen_wrapper(op, variant):
@@ -442,7 +456,7 @@ def gen_wrapper(op, variant):
             body.append("    node->%s_count_ = %s.size();" % (a.name, a.name))
         edge_args.append(a.name)
     body.append("    node->set_next_edges(collect_next_edges(%s));" % ", ".join(edge_args))
-    saved = formula_uses(op, op.grad.values())
+    saved = formula_uses(op, [f for _, f in op.grad_groups])
     for n, k, o in saved:
         s = save_stmt(n, k, o)
         if not s:
@@ -497,7 +511,7 @@ def gen_writes_self_wrapper(op, head, call, dins):
     body.append("  if (compute_requires_grad(%s)) {" % ", ".join(a.name for a in dins))
     body.append("    node = std::make_shared<autograd::%s>();" % node_name(op))
     body.append("    node->set_next_edges(collect_next_edges(%s));" % ", ".join(a.name for a in dins))
-    for n, k, o in formula_uses(op, op.grad.values()):
+    for n, k, o in formula_uses(op, [f for _, f in op.grad_groups]):
         st = save_stmt(n, k, o)
         if st:
             body.append("    " + st)

@@ -233,13 +233,23 @@ class Op:
         self.grad = entry.get("grad") or {}
         self.not_differentiable = entry.get("not_differentiable", [])
         arg_names = [a.name for a in self.args]
-        for k in self.grad:
-            if k not in arg_names:
-                raise TableError("%s: grad for unknown argument %r" % (self.full_name, k))
-            if not self.arg(k).is_tensor_like:
-                raise TableError("%s: grad for non-tensor argument %r" % (self.full_name, k))
+        # A key may name several inputs ("input, weight, bias"): one formula returns all their
+        # gradients (a std::vector<Tensor>, in the key's order), seeing `grad_input_mask`.
+        self.grad_groups = []
+        for k, formula in self.grad.items():
+            names = [n.strip() for n in str(k).split(",")]
+            for n in names:
+                if n not in arg_names:
+                    raise TableError("%s: grad for unknown argument %r" % (self.full_name, n))
+                if not self.arg(n).is_tensor_like:
+                    raise TableError("%s: grad for non-tensor argument %r" % (self.full_name, n))
+                if len(names) > 1 and self.arg(n).is_tensor_list:
+                    raise TableError("%s: a grouped gradient cannot include a list" % self.full_name)
+            self.grad_groups.append((names, str(formula).strip()))
+        grad_names = {n for names, _ in self.grad_groups for n in names}
         # Inputs gradients flow to: the grad keys, or (composites) the `differentiable` list.
-        self.diff_inputs = list(self.grad.keys()) or list(entry.get("differentiable", []))
+        self.diff_inputs = [a.name for a in self.args if a.name in grad_names] or \
+            list(entry.get("differentiable", []))
         for k in self.diff_inputs:
             self.arg(k)
         self.test = entry.get("test") or {}
