@@ -195,5 +195,24 @@ TEST(Index, PadGradientsAccumulate) {
   EXPECT_EQ(values(x.grad()), (std::vector<double>{3 + 1, 1 + 2, 3 + 2}));
 }
 
+TEST(Index, DoubleBackward) {
+  // d/dx of sum(x[i] * x[i]) is 2 x counted per use; its sum's gradient is 2 per use again.
+  const Tensor x = iota({4}, DType::kFloat64);
+  x.set_requires_grad(true);
+  const Tensor i = longs({1, 1, 3});
+  const Tensor picked = index(x, {i});
+  const Tensor g = grad({sum(picked * picked)}, {x}, {}, std::nullopt, true)[0];
+  EXPECT_EQ(values(g), (std::vector<double>{0, 4, 0, 6}));
+  const Tensor gg = grad({sum(g)}, {x})[0];
+  EXPECT_EQ(values(gg), (std::vector<double>{0, 4, 0, 2}));
+  // The same through gather / scatter_add and a view's backward op.
+  const Tensor y = iota({2, 3}, DType::kFloat64);
+  y.set_requires_grad(true);
+  const Tensor s = narrow(gather(y, 1, longs({2, 2, 0, 1}, Shape{2, 2})), 1, 0, 1);
+  const Tensor gy = grad({sum(s * s)}, {y}, {}, std::nullopt, true)[0];
+  EXPECT_EQ(values(gy), (std::vector<double>{0, 0, 4, 6, 0, 0}));
+  EXPECT_EQ(values(grad({sum(gy)}, {y})[0]), (std::vector<double>{0, 0, 2, 2, 0, 0}));
+}
+
 }  // namespace
 }  // namespace kiln
