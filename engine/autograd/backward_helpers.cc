@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "engine/autograd/functions.h"
 #include "engine/autograd/operators.h"
@@ -194,5 +195,108 @@ Tensor addcdiv_backward_tensor2(const Tensor& grad, const Tensor& tensor1, const
 }
 
 // (end of binary)
+
+}  // namespace kiln
+
+namespace kiln {
+
+// ---- views and indexing (index family) ----
+
+Tensor narrow_backward(const Tensor& grad, IntList sizes, int64_t dim, int64_t start,
+                       int64_t length) {
+  const int64_t d = wrap_dim(dim, int64_t(sizes.size()));
+  if (start < 0) start += sizes[d];
+  return slice_backward(grad, sizes, d, start, start + length, 1);
+}
+
+Tensor slice_grad(const Tensor& grad, IntList sizes, int64_t dim, std::optional<int64_t> start,
+                  std::optional<int64_t> end, int64_t step) {
+  return slice_backward(grad, sizes, dim, start.value_or(0),
+                        end.value_or(std::numeric_limits<int64_t>::max()), step);
+}
+
+Tensor unbind_backward(const std::vector<Tensor>& grads, int64_t dim) { return stack(grads, dim); }
+
+Tensor split_backward(const std::vector<Tensor>& grads, int64_t dim) { return cat(grads, dim); }
+
+std::vector<Tensor> cat_backward(const Tensor& grad, int64_t dim, const std::vector<Shape>& sizes) {
+  std::vector<Tensor> out;
+  const int64_t d = wrap_dim(dim, grad.dim());
+  int64_t start = 0;
+  for (const Shape& s : sizes) {
+    if (s.size() == 1 && s[0] == 0) {
+      out.push_back(zeros(s, grad.dtype(), grad.device()));
+      continue;
+    }
+    out.push_back(narrow(grad, d, start, s[d]));
+    start += s[d];
+  }
+  return out;
+}
+
+Tensor index_select_backward(const Tensor& grad, IntList sizes, int64_t dim, const Tensor& index) {
+  return index_add(zeros(sizes, grad.dtype(), grad.device()), dim, index, grad);
+}
+
+Tensor gather_backward(const Tensor& grad, IntList sizes, int64_t dim, const Tensor& index) {
+  return scatter_add(zeros(sizes, grad.dtype(), grad.device()), dim, index, grad);
+}
+
+Tensor index_backward(const Tensor& grad, IntList sizes, const std::vector<Tensor>& indices) {
+  return index_put(zeros(sizes, grad.dtype(), grad.device()), indices, grad, true);
+}
+
+Tensor masked_select_backward(const Tensor& grad, IntList self_sizes, const Tensor& mask) {
+  const Shape shape = broadcast_shapes("masked_select", self_sizes, mask.sizes());
+  const Tensor full =
+      index_put(zeros(shape, grad.dtype(), grad.device()), {expand(mask, shape)}, grad, true);
+  return sum_to(full, self_sizes);
+}
+
+Tensor scatter_src_backward(const Tensor& grad, int64_t dim, const Tensor& index,
+                            IntList src_sizes) {
+  Tensor g = gather(grad, dim, index);
+  if (IntList(g.sizes()) == src_sizes) return g;
+  if (g.dim() != int64_t(src_sizes.size())) return reshape(g, src_sizes);
+  // src may be larger than index: its other entries were never written.
+  Shape pad;
+  for (int64_t k = g.dim() - 1; k >= 0; --k) {
+    pad.push_back(0);
+    pad.push_back(src_sizes[k] - g.sizes()[k]);
+  }
+  return constant_pad_nd(g, pad, Scalar(0));
+}
+
+Tensor index_add_source_backward(const Tensor& grad, int64_t dim, const Tensor& index,
+                                 IntList source_sizes, const Scalar& alpha) {
+  Tensor g = index_select(grad, dim, index);
+  if (IntList(g.sizes()) != source_sizes) g = reshape(g, source_sizes);
+  return maybe_multiply(g, alpha);
+}
+
+Tensor index_put_self_backward(const Tensor& grad, const std::vector<Tensor>& indices,
+                               bool accumulate) {
+  if (accumulate) return grad;
+  return index_put(grad, indices, zeros({}, grad.dtype(), grad.device()), false);
+}
+
+Tensor index_put_values_backward(const Tensor& grad, const std::vector<Tensor>& indices,
+                                 IntList values_sizes) {
+  return sum_to(index(grad, indices), values_sizes);
+}
+
+Tensor masked_fill_self_backward(const Tensor& grad, const Tensor& mask, IntList self_sizes) {
+  return sum_to(masked_fill(grad, mask, Scalar(0)), self_sizes);
+}
+
+Tensor masked_fill_value_backward(const Tensor& grad, const Tensor& mask) {
+  return sum(masked_select(grad, mask));
+}
+
+Tensor constant_pad_nd_backward(const Tensor& grad, IntList pad) {
+  Shape neg;
+  for (int64_t p : pad) neg.push_back(-p);
+  return constant_pad_nd(grad, neg, Scalar(0));
+}
 
 }  // namespace kiln

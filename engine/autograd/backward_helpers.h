@@ -64,3 +64,40 @@ Tensor addcdiv_backward_tensor2(const Tensor& grad, const Tensor& tensor1, const
 // (end of binary)
 
 }  // namespace kiln
+
+namespace kiln {
+
+// ---- views and indexing (index family: table/view.yaml, table/index.yaml) ----
+
+// Gradients of views: the gradient placed into zeros of the input's shape.
+Tensor narrow_backward(const Tensor& grad, IntList sizes, int64_t dim, int64_t start,
+                       int64_t length);
+Tensor slice_grad(const Tensor& grad, IntList sizes, int64_t dim, std::optional<int64_t> start,
+                  std::optional<int64_t> end, int64_t step);
+// Multi-output views: the engine hands every output's gradient (zeros where unused).
+Tensor unbind_backward(const std::vector<Tensor>& grads, int64_t dim);
+Tensor split_backward(const std::vector<Tensor>& grads, int64_t dim);
+// cat: each input's slice of the gradient (zeros for skipped 1-d empty inputs).
+std::vector<Tensor> cat_backward(const Tensor& grad, int64_t dim, const std::vector<Shape>& sizes);
+// Gathers scatter their gradient back, accumulating over repeated indices.
+Tensor index_select_backward(const Tensor& grad, IntList sizes, int64_t dim, const Tensor& index);
+Tensor gather_backward(const Tensor& grad, IntList sizes, int64_t dim, const Tensor& index);
+Tensor index_backward(const Tensor& grad, IntList sizes, const std::vector<Tensor>& indices);
+Tensor masked_select_backward(const Tensor& grad, IntList self_sizes, const Tensor& mask);
+// Scatters gather the gradient of what they wrote (zero-padded to src when index is smaller).
+Tensor scatter_src_backward(const Tensor& grad, int64_t dim, const Tensor& index,
+                            IntList src_sizes);
+Tensor index_add_source_backward(const Tensor& grad, int64_t dim, const Tensor& index,
+                                 IntList source_sizes, const Scalar& alpha);
+// index_put: overwritten entries of self get no gradient (unless accumulate); values get the
+// gradient at their positions, summed over broadcasting.
+Tensor index_put_self_backward(const Tensor& grad, const std::vector<Tensor>& indices,
+                               bool accumulate);
+Tensor index_put_values_backward(const Tensor& grad, const std::vector<Tensor>& indices,
+                                 IntList values_sizes);
+Tensor masked_fill_self_backward(const Tensor& grad, const Tensor& mask, IntList self_sizes);
+Tensor masked_fill_value_backward(const Tensor& grad, const Tensor& mask);
+// The padding undone: negated pads crop what was added (and re-add what was cropped, as 0).
+Tensor constant_pad_nd_backward(const Tensor& grad, IntList pad);
+
+}  // namespace kiln

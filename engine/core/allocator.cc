@@ -1,5 +1,6 @@
 #include "engine/core/allocator.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -29,16 +30,26 @@ DeviceBackend* g_backends[kNumDeviceTypes] = {};
 class CpuAllocator final : public Allocator {
  public:
   void* allocate(size_t nbytes, Device) override {
-    // 64-byte alignment serves AVX-512 loads and keeps rows of small tensors apart.
-    const size_t rounded = (std::max<size_t>(nbytes, 1) + 63) & ~size_t(63);
-    void* p = std::aligned_alloc(64, rounded);
-    KILN_CHECK_OOM(p != nullptr, "CPU out of memory: tried to allocate ", nbytes, " bytes");
+    // 64-byte alignment serves AVX-512 loads and keeps rows of small tensors apart. It is
+    // done by hand over malloc (the original pointer sits just below the aligned one):
+    // glibc's aligned_alloc splits off and frees the slack around each block, small
+    // allocations settle in it, and a freed block of the same size can then never be reused;
+    // the heap grows by every output of 128 KiB-32 MiB and each one page-faults afresh.
+    KILN_CHECK_OOM(nbytes <= SIZE_MAX - 64, "CPU out of memory: tried to allocate ", nbytes,
+                   " bytes");
+    void* base = std::malloc(nbytes + 64);
+    KILN_CHECK_OOM(base != nullptr, "CPU out of memory: tried to allocate ", nbytes, " bytes");
+    // malloc's result is 16-aligned, so the next 64-byte boundary past base + 8 is at most
+    // base + 64: room for the header, inside the block.
+    const uintptr_t at = (reinterpret_cast<uintptr_t>(base) + 8 + 63) & ~uintptr_t(63);
+    void* p = reinterpret_cast<void*>(at);
+    static_cast<void**>(p)[-1] = base;
     g_cpu_stats.on_alloc(static_cast<int64_t>(nbytes));
     g_cpu_stats.reserved.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
     return p;
   }
   void deallocate(void* ptr, size_t nbytes, Device) override {
-    std::free(ptr);
+    std::free(static_cast<void**>(ptr)[-1]);
     g_cpu_stats.on_free(static_cast<int64_t>(nbytes));
     g_cpu_stats.reserved.fetch_sub(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
   }

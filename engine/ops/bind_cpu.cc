@@ -4,6 +4,7 @@
 #include "kernels/cpu/binary.h"
 #include "kernels/cpu/copy.h"
 #include "kernels/cpu/optim.h"
+#include "kernels/cpu/index.h"
 #include "kernels/cpu/reduce.h"
 #include "kernels/cpu/unary.h"
 
@@ -77,6 +78,26 @@ void bind_cpu(KernelTable& t) {
 
 
   // ---- index and shape: cat, index_select, gather, scatter, ... (kernels/cpu/index.h) ----
+  t.cat = cpu::cat;
+  t.index_select = cpu::index_select;
+  t.gather = cpu::gather;
+  t.scatter_src = cpu::scatter_src;
+  t.scatter_value = cpu::scatter_value;
+  t.scatter_reduce = cpu::scatter_reduce;
+  t.scatter_value_reduce = cpu::scatter_value_reduce;
+  t.scatter_add = cpu::scatter_add;
+  t.index_add = cpu::index_add;
+  t.index = cpu::index;
+  t.index_put = cpu::index_put;
+  t.masked_fill_Scalar = cpu::masked_fill_Scalar;
+  t.masked_fill_Tensor = cpu::masked_fill_Tensor;
+  t.masked_select = cpu::masked_select;
+  t.nonzero = cpu::nonzero;
+  t.repeat_interleave_Tensor = cpu::repeat_interleave_Tensor;
+  t.flip = cpu::flip;
+  t.tril = cpu::tril;
+  t.triu = cpu::triu;
+  t.constant_pad_nd = cpu::constant_pad_nd;
   // (end of index)
 
 

@@ -98,6 +98,41 @@ Shape view_shape(const char* op, const Tensor& self, IntList size);
 Shape permute(const char* op, const Tensor& self, IntList dims);
 Shape transpose(const char* op, const Tensor& self, int64_t dim0, int64_t dim1);
 Shape expand(const char* op, const Tensor& self, IntList size);
+// narrow: start in [-size, size] (negative counts from the end), 0 <= length <= size - start.
+Shape narrow(const char* op, const Tensor& self, int64_t dim, int64_t start, int64_t length);
+Shape select(const char* op, const Tensor& self, int64_t dim, int64_t index);
+// Python slice semantics along dim: None is the whole dim, out-of-range bounds clamp,
+// step >= 1. `slice_range` gives the clamped start and the number of entries.
+struct SliceRange {
+  int64_t start;
+  int64_t length;
+};
+SliceRange slice_range(int64_t size, std::optional<int64_t> start, std::optional<int64_t> end,
+                       int64_t step);
+Shape slice_shape(const char* op, const Tensor& self, int64_t dim, std::optional<int64_t> start,
+                  std::optional<int64_t> end, int64_t step);
+std::vector<Shape> unbind(const char* op, const Tensor& self, int64_t dim);
+// squeeze: every size-1 dim, or the given dim(s) when their size is 1.
+Shape squeeze(const char* op, const Tensor& self);
+Shape squeeze(const char* op, const Tensor& self, int64_t dim);
+Shape squeeze(const char* op, const Tensor& self, IntList dims);
+Shape unsqueeze(const char* op, const Tensor& self, int64_t dim);
+Shape flatten(const char* op, const Tensor& self, int64_t start_dim, int64_t end_dim);
+Shape unflatten(const char* op, const Tensor& self, int64_t dim, IntList sizes);
+Shape t(const char* op, const Tensor& self);
+// The pieces split, split_with_sizes and chunk cut along dim (sizes of dim per piece).
+std::vector<int64_t> split_sizes(const char* op, const Tensor& self, int64_t split_size,
+                                 int64_t dim);
+std::vector<int64_t> split_with_sizes_check(const char* op, const Tensor& self,
+                                            IntList split_sizes, int64_t dim);
+std::vector<int64_t> chunk_sizes(const char* op, const Tensor& self, int64_t chunks, int64_t dim);
+std::vector<Shape> split(const char* op, const Tensor& self, int64_t split_size, int64_t dim);
+std::vector<Shape> split_with_sizes(const char* op, const Tensor& self, IntList split_sizes,
+                                    int64_t dim);
+std::vector<Shape> chunk(const char* op, const Tensor& self, int64_t chunks, int64_t dim);
+// movedim: the permutation that moves `source` dims to `destination`.
+Shape movedim_perm(const char* op, const Tensor& self, IntList source, IntList destination);
+Shape movedim(const char* op, const Tensor& self, IntList source, IntList destination);
 
 // The dims a reduction covers, wrapped and checked for duplicates; all dims when empty.
 std::vector<int64_t> reduce_dims(const char* op, const Tensor& self,
@@ -152,6 +187,53 @@ DType addc_dtype(const char* op, const Tensor& self, const Tensor& tensor1, cons
 
 
 // ---- indexing and shape (rules_index.cc) ----
+// cat: tensors agree except along dim; 1-d empty tensors are skipped (PyTorch's legacy rule).
+Shape cat(const char* op, const std::vector<Tensor>& tensors, int64_t dim);
+Shape stack(const char* op, const std::vector<Tensor>& tensors, int64_t dim);
+Shape index_select(const char* op, const Tensor& self, int64_t dim, const Tensor& index);
+Shape gather(const char* op, const Tensor& self, int64_t dim, const Tensor& index);
+// scatter.src / .value / .reduce / .value_reduce, scatter_add: index int64 with self's ndim,
+// no larger than self (and src) apart from dim; src has self's dtype. Result: self's shape.
+Shape scatter(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
+              const Tensor& src);
+Shape scatter(const char* op, const Tensor& self, int64_t dim, const Tensor& index);
+Shape scatter(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
+              const Tensor& src, const std::string& reduce);
+Shape scatter_value_reduce(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
+                           const std::string& reduce);
+Shape scatter_add(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
+                  const Tensor& src);
+Shape index_add(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
+                const Tensor& source);
+// Advanced indexing self[indices]: the result's shape. A bool mask's entry count is read
+// from its values (the daemon has them; the Python twin reports that dim as None).
+Shape index(const char* op, const Tensor& self, const std::vector<Tensor>& indices);
+// index_put: values must broadcast to the indexing result and have self's dtype.
+Shape index_put(const char* op, const Tensor& self, const std::vector<Tensor>& indices,
+                const Tensor& values);
+// masked_fill: mask bool (or uint8), broadcast with self; the Tensor value must be 0-d.
+Shape masked_fill(const char* op, const Tensor& self, const Tensor& mask);
+Shape masked_fill(const char* op, const Tensor& self, const Tensor& mask, const Tensor& value);
+Shape repeat(const char* op, const Tensor& self, IntList repeats);
+Shape tile(const char* op, const Tensor& self, IntList dims);
+Shape repeat_interleave(const char* op, const Tensor& self, int64_t repeats,
+                        std::optional<int64_t> dim);
+Shape flip(const char* op, const Tensor& self, IntList dims);
+Shape roll(const char* op, const Tensor& self, IntList shifts, IntList dims);
+// tril / triu: at least 2 dims.
+Shape triangle(const char* op, const Tensor& self, int64_t diagonal);
+// constant_pad_nd: pad holds (left, right) pairs from the last dim backwards.
+Shape constant_pad_nd(const char* op, const Tensor& self, IntList pad);
+// pad: constant for any dims; reflect / replicate / circular for the last 1-3 dims of a
+// 2-3 / 3-4 / 4-5 dim input, as torch.nn.functional.pad.
+Shape pad(const char* op, const Tensor& self, IntList pad, const std::string& mode,
+          std::optional<double> value);
+Shape slice_backward(const char* op, const Tensor& grad_output, IntList input_sizes, int64_t dim,
+                     int64_t start, int64_t end, int64_t step);
+Shape select_backward(const char* op, const Tensor& grad_output, IntList input_sizes,
+                      int64_t dim, int64_t index);
+// PyTorch's C++ name of a dtype in messages ("Float", "Long", ...).
+const char* torch_type_name(DType t);
 // (end)
 
 

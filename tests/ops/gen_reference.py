@@ -235,7 +235,9 @@ def run_sample(op, si, s, dtype):
     if native is None and (dtype not in FLOATING or dtype is None):
         entry["error"] = native_err
         return entry
-    if dtype in FLOATING and not all(v.fixed for v in slots if isinstance(v, T)):
+    spec_ts = [v for v in slots if isinstance(v, T)] + [x for v in slots if isinstance(v, list)
+                                                        for x in v if isinstance(x, T)]
+    if dtype in FLOATING and not all(v.fixed for v in spec_ts):
         # Values from float64 arithmetic on the dtype-rounded inputs.
         up = clone_ts(tensors, lambda x: x.double() if x.is_floating_point() else x.clone())
         try:

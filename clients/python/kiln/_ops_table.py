@@ -5,7 +5,7 @@ dtype inference that lets `x.shape` answer without a round trip."""
 
 from kiln import _rules as _r
 
-TABLE_HASH = '793ed2e9d90c3dfd'
+TABLE_HASH = 'cf47d6a7543ce10c'
 
 OPS = {}
 
@@ -353,6 +353,181 @@ def _infer_full_like(_op, self, fill_value, dtype, device):
 
 OPS['full_like'] = dict(name='full_like', overload=None, id=10, args=[('self', 'Tensor', '<required>', False), ('fill_value', 'Scalar', '<required>', False), ('dtype', 'ScalarType?', "'None'", True), ('device', 'Device?', 'None', True)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='custom', family='creation', infer=_infer_full_like, client={})
 
+def _infer_cat(_op, tensors, dim):
+    compute = _r.dtype_of(_op, tensors)
+    return [(_r.cat(_op, tensors, dim), compute)]
+
+
+OPS['cat'] = dict(name='cat', overload=None, id=900, args=[('tensors', 'Tensor[]', '<required>', False), ('dim', 'int', '0', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=True, dynamic=False, differentiable=['tensors'], impl='kernel', family='index', infer=_infer_cat, client={})
+
+def _infer_stack(_op, tensors, dim):
+    return [(_r.stack(_op, tensors, dim), _r.dtype_of(_op, tensors))]
+
+
+OPS['stack'] = dict(name='stack', overload=None, id=901, args=[('tensors', 'Tensor[]', '<required>', False), ('dim', 'int', '0', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['tensors'], impl='composite', family='index', infer=_infer_stack, client={})
+
+def _infer_index_select(_op, self, dim, index):
+    return [(_r.index_select(_op, self, dim, index), _r.dtype_of(_op, self))]
+
+
+OPS['index_select'] = dict(name='index_select', overload=None, id=902, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('index', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='index', infer=_infer_index_select, client={})
+
+def _infer_gather(_op, self, dim, index, sparse_grad):
+    return [(_r.gather(_op, self, dim, index), _r.dtype_of(_op, self))]
+
+
+OPS['gather'] = dict(name='gather', overload=None, id=903, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('index', 'Tensor', '<required>', False), ('sparse_grad', 'bool', 'False', True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='index', infer=_infer_gather, client={})
+
+def _infer_scatter_src(_op, self, dim, index, src):
+    return [(_r.scatter(_op, self, dim, index, src), _r.dtype_of(_op, self))]
+
+
+OPS['scatter_src'] = dict(name='scatter', overload='src', id=904, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('index', 'Tensor', '<required>', False), ('src', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self', 'src'], impl='kernel', family='index', infer=_infer_scatter_src, client={})
+
+def _infer_scatter_value(_op, self, dim, index, value):
+    return [(_r.scatter(_op, self, dim, index), _r.dtype_of(_op, self))]
+
+
+OPS['scatter_value'] = dict(name='scatter', overload='value', id=905, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('index', 'Tensor', '<required>', False), ('value', 'Scalar', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='index', infer=_infer_scatter_value, client={})
+
+def _infer_scatter_reduce(_op, self, dim, index, src, reduce):
+    return [(_r.scatter(_op, self, dim, index, src, reduce), _r.dtype_of(_op, self))]
+
+
+OPS['scatter_reduce'] = dict(name='scatter', overload='reduce', id=906, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('index', 'Tensor', '<required>', False), ('src', 'Tensor', '<required>', False), ('reduce', 'str', '<required>', True)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self', 'src'], impl='kernel', family='index', infer=_infer_scatter_reduce, client={})
+
+def _infer_scatter_value_reduce(_op, self, dim, index, value, reduce):
+    return [(_r.scatter_value_reduce(_op, self, dim, index, reduce), _r.dtype_of(_op, self))]
+
+
+OPS['scatter_value_reduce'] = dict(name='scatter', overload='value_reduce', id=907, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('index', 'Tensor', '<required>', False), ('value', 'Scalar', '<required>', False), ('reduce', 'str', '<required>', True)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='index', infer=_infer_scatter_value_reduce, client={})
+
+def _infer_scatter_add(_op, self, dim, index, src):
+    return [(_r.scatter_add(_op, self, dim, index, src), _r.dtype_of(_op, self))]
+
+
+OPS['scatter_add'] = dict(name='scatter_add', overload=None, id=908, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('index', 'Tensor', '<required>', False), ('src', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self', 'src'], impl='kernel', family='index', infer=_infer_scatter_add, client={})
+
+def _infer_index_add(_op, self, dim, index, source, alpha):
+    return [(_r.index_add(_op, self, dim, index, source), _r.dtype_of(_op, self))]
+
+
+OPS['index_add'] = dict(name='index_add', overload=None, id=909, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('index', 'Tensor', '<required>', False), ('source', 'Tensor', '<required>', False), ('alpha', 'Scalar', '1', True)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self', 'source'], impl='kernel', family='index', infer=_infer_index_add, client={})
+
+def _infer_index(_op, self, indices):
+    return [(_r.index(_op, self, indices), _r.dtype_of(_op, self))]
+
+
+OPS['index'] = dict(name='index', overload=None, id=910, args=[('self', 'Tensor', '<required>', False), ('indices', 'Tensor?[]', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='index', infer=_infer_index, client={})
+
+def _infer_index_put(_op, self, indices, values, accumulate):
+    return [(_r.index_put(_op, self, indices, values), _r.dtype_of(_op, self))]
+
+
+OPS['index_put'] = dict(name='index_put', overload=None, id=911, args=[('self', 'Tensor', '<required>', False), ('indices', 'Tensor?[]', '<required>', False), ('values', 'Tensor', '<required>', False), ('accumulate', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=False, dynamic=False, differentiable=['self', 'values'], impl='kernel', family='index', infer=_infer_index_put, client={})
+
+def _infer_masked_fill_Scalar(_op, self, mask, value):
+    return [(_r.masked_fill(_op, self, mask), _r.dtype_of(_op, self))]
+
+
+OPS['masked_fill_Scalar'] = dict(name='masked_fill', overload='Scalar', id=912, args=[('self', 'Tensor', '<required>', False), ('mask', 'Tensor', '<required>', False), ('value', 'Scalar', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='index', infer=_infer_masked_fill_Scalar, client={})
+
+def _infer_masked_fill_Tensor(_op, self, mask, value):
+    return [(_r.masked_fill(_op, self, mask, value), _r.dtype_of(_op, self))]
+
+
+OPS['masked_fill_Tensor'] = dict(name='masked_fill', overload='Tensor', id=913, args=[('self', 'Tensor', '<required>', False), ('mask', 'Tensor', '<required>', False), ('value', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=False, dynamic=False, differentiable=['self', 'value'], impl='kernel', family='index', infer=_infer_masked_fill_Tensor, client={})
+
+def _infer_masked_select(_op, self, mask):
+    return None
+
+
+OPS['masked_select'] = dict(name='masked_select', overload=None, id=914, args=[('self', 'Tensor', '<required>', False), ('mask', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=True, differentiable=['self'], impl='kernel', family='index', infer=_infer_masked_select, client={})
+
+def _infer_nonzero(_op, self):
+    return None
+
+
+OPS['nonzero'] = dict(name='nonzero', overload=None, id=915, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=True, differentiable=[], impl='kernel', family='index', infer=_infer_nonzero, client={})
+
+def _infer_repeat(_op, self, repeats):
+    return [(_r.repeat(_op, self, repeats), _r.dtype_of(_op, self))]
+
+
+OPS['repeat'] = dict(name='repeat', overload=None, id=916, args=[('self', 'Tensor', '<required>', False), ('repeats', 'int[]', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='index', infer=_infer_repeat, client={})
+
+def _infer_repeat_interleave_Tensor(_op, repeats, output_size):
+    return None
+
+
+OPS['repeat_interleave_Tensor'] = dict(name='repeat_interleave', overload='Tensor', id=917, args=[('repeats', 'Tensor', '<required>', False), ('output_size', 'int?', 'None', True)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=True, differentiable=[], impl='kernel', family='index', infer=_infer_repeat_interleave_Tensor, client={})
+
+def _infer_repeat_interleave_self_Tensor(_op, self, repeats, dim, output_size):
+    return None
+
+
+OPS['repeat_interleave_self_Tensor'] = dict(name='repeat_interleave', overload='self_Tensor', id=918, args=[('self', 'Tensor', '<required>', False), ('repeats', 'Tensor', '<required>', False), ('dim', 'int?', 'None', False), ('output_size', 'int?', 'None', True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=True, differentiable=['self'], impl='composite', family='index', infer=_infer_repeat_interleave_self_Tensor, client={})
+
+def _infer_repeat_interleave_self_int(_op, self, repeats, dim, output_size):
+    return [(_r.repeat_interleave(_op, self, repeats, dim), _r.dtype_of(_op, self))]
+
+
+OPS['repeat_interleave_self_int'] = dict(name='repeat_interleave', overload='self_int', id=919, args=[('self', 'Tensor', '<required>', False), ('repeats', 'int', '<required>', False), ('dim', 'int?', 'None', False), ('output_size', 'int?', 'None', True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='index', infer=_infer_repeat_interleave_self_int, client={})
+
+def _infer_tile(_op, self, dims):
+    return [(_r.tile(_op, self, dims), _r.dtype_of(_op, self))]
+
+
+OPS['tile'] = dict(name='tile', overload=None, id=920, args=[('self', 'Tensor', '<required>', False), ('dims', 'int[]', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='index', infer=_infer_tile, client={})
+
+def _infer_flip(_op, self, dims):
+    return [(_r.flip(_op, self, dims), _r.dtype_of(_op, self))]
+
+
+OPS['flip'] = dict(name='flip', overload=None, id=921, args=[('self', 'Tensor', '<required>', False), ('dims', 'int[]', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='index', infer=_infer_flip, client={})
+
+def _infer_roll(_op, self, shifts, dims):
+    return [(_r.roll(_op, self, shifts, dims), _r.dtype_of(_op, self))]
+
+
+OPS['roll'] = dict(name='roll', overload=None, id=922, args=[('self', 'Tensor', '<required>', False), ('shifts', 'int[]', '<required>', False), ('dims', 'int[]', '()', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='index', infer=_infer_roll, client={})
+
+def _infer_tril(_op, self, diagonal):
+    return [(_r.triangle(_op, self, diagonal), _r.dtype_of(_op, self))]
+
+
+OPS['tril'] = dict(name='tril', overload=None, id=923, args=[('self', 'Tensor', '<required>', False), ('diagonal', 'int', '0', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='index', infer=_infer_tril, client={})
+
+def _infer_triu(_op, self, diagonal):
+    return [(_r.triangle(_op, self, diagonal), _r.dtype_of(_op, self))]
+
+
+OPS['triu'] = dict(name='triu', overload=None, id=924, args=[('self', 'Tensor', '<required>', False), ('diagonal', 'int', '0', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='index', infer=_infer_triu, client={})
+
+def _infer_constant_pad_nd(_op, self, pad, value):
+    return [(_r.constant_pad_nd(_op, self, pad), _r.dtype_of(_op, self))]
+
+
+OPS['constant_pad_nd'] = dict(name='constant_pad_nd', overload=None, id=925, args=[('self', 'Tensor', '<required>', False), ('pad', 'int[]', '<required>', False), ('value', 'Scalar', '0', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='index', infer=_infer_constant_pad_nd, client={})
+
+def _infer_pad(_op, self, pad, mode, value):
+    return [(_r.pad(_op, self, pad, mode, value), _r.dtype_of(_op, self))]
+
+
+OPS['pad'] = dict(name='pad', overload=None, id=926, args=[('self', 'Tensor', '<required>', False), ('pad', 'int[]', '<required>', False), ('mode', 'str', '"constant"', False), ('value', 'float?', 'None', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='index', infer=_infer_pad, client={})
+
+def _infer_slice_backward(_op, grad_output, input_sizes, dim, start, end, step):
+    return [(_r.slice_backward(_op, grad_output, input_sizes, dim, start, end, step), _r.dtype_of(_op, grad_output))]
+
+
+OPS['slice_backward'] = dict(name='slice_backward', overload=None, id=927, args=[('grad_output', 'Tensor', '<required>', False), ('input_sizes', 'int[]', '<required>', False), ('dim', 'int', '<required>', False), ('start', 'int', '<required>', False), ('end', 'int', '<required>', False), ('step', 'int', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['grad_output'], impl='custom', family='index', infer=_infer_slice_backward, client={})
+
+def _infer_select_backward(_op, grad_output, input_sizes, dim, index):
+    return [(_r.select_backward(_op, grad_output, input_sizes, dim, index), _r.dtype_of(_op, grad_output))]
+
+
+OPS['select_backward'] = dict(name='select_backward', overload=None, id=928, args=[('grad_output', 'Tensor', '<required>', False), ('input_sizes', 'int[]', '<required>', False), ('dim', 'int', '<required>', False), ('index', 'int', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['grad_output'], impl='custom', family='index', infer=_infer_select_backward, client={})
+
 def _infer__fused_sgd_(_op, params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov, maximize, is_first_step):
     return []
 
@@ -445,3 +620,123 @@ def _infer_expand(_op, self, size):
 
 
 OPS['expand'] = dict(name='expand', overload=None, id=1004, args=[('self', 'Tensor', '<required>', False), ('size', 'int[]', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_expand, client={})
+
+def _infer_narrow(_op, self, dim, start, length):
+    return [(_r.narrow(_op, self, dim, start, length), _r.dtype_of(_op, self))]
+
+
+OPS['narrow'] = dict(name='narrow', overload=None, id=1005, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('start', 'int', '<required>', False), ('length', 'int', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_narrow, client={})
+
+def _infer_select(_op, self, dim, index):
+    return [(_r.select(_op, self, dim, index), _r.dtype_of(_op, self))]
+
+
+OPS['select'] = dict(name='select', overload=None, id=1006, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('index', 'int', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_select, client={})
+
+def _infer_slice(_op, self, dim, start, end, step):
+    return [(_r.slice_shape(_op, self, dim, start, end, step), _r.dtype_of(_op, self))]
+
+
+OPS['slice'] = dict(name='slice', overload=None, id=1007, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '0', False), ('start', 'int?', 'None', False), ('end', 'int?', 'None', False), ('step', 'int', '1', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_slice, client={})
+
+def _infer_unbind(_op, self, dim):
+    return _r.list_outputs(_r.unbind(_op, self, dim), _r.dtype_of(_op, self))
+
+
+OPS['unbind'] = dict(name='unbind', overload=None, id=1008, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '0', False)], rets=[('Tensor[]', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_unbind, client={})
+
+def _infer_squeeze(_op, self):
+    return [(_r.squeeze(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['squeeze'] = dict(name='squeeze', overload=None, id=1009, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_squeeze, client={})
+
+def _infer_squeeze_dim(_op, self, dim):
+    return [(_r.squeeze(_op, self, dim), _r.dtype_of(_op, self))]
+
+
+OPS['squeeze_dim'] = dict(name='squeeze', overload='dim', id=1010, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_squeeze_dim, client={})
+
+def _infer_squeeze_dims(_op, self, dim):
+    return [(_r.squeeze(_op, self, dim), _r.dtype_of(_op, self))]
+
+
+OPS['squeeze_dims'] = dict(name='squeeze', overload='dims', id=1011, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_squeeze_dims, client={})
+
+def _infer_unsqueeze(_op, self, dim):
+    return [(_r.unsqueeze(_op, self, dim), _r.dtype_of(_op, self))]
+
+
+OPS['unsqueeze'] = dict(name='unsqueeze', overload=None, id=1012, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_unsqueeze, client={})
+
+def _infer_flatten(_op, self, start_dim, end_dim):
+    return [(_r.flatten(_op, self, start_dim, end_dim), _r.dtype_of(_op, self))]
+
+
+OPS['flatten'] = dict(name='flatten', overload=None, id=1013, args=[('self', 'Tensor', '<required>', False), ('start_dim', 'int', '0', False), ('end_dim', 'int', '-1', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_flatten, client={})
+
+def _infer_unflatten(_op, self, dim, sizes):
+    return [(_r.unflatten(_op, self, dim, sizes), _r.dtype_of(_op, self))]
+
+
+OPS['unflatten'] = dict(name='unflatten', overload=None, id=1014, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('sizes', 'int[]', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_unflatten, client={})
+
+def _infer_t(_op, self):
+    return [(_r.t(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['t'] = dict(name='t', overload=None, id=1015, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_t, client={})
+
+def _infer_broadcast_to(_op, self, size):
+    return [(_r.expand(_op, self, size), _r.dtype_of(_op, self))]
+
+
+OPS['broadcast_to'] = dict(name='broadcast_to', overload=None, id=1016, args=[('self', 'Tensor', '<required>', False), ('size', 'int[]', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_broadcast_to, client={})
+
+def _infer_split(_op, self, split_size, dim):
+    return _r.list_outputs(_r.split(_op, self, split_size, dim), _r.dtype_of(_op, self))
+
+
+OPS['split'] = dict(name='split', overload=None, id=1017, args=[('self', 'Tensor', '<required>', False), ('split_size', 'int', '<required>', False), ('dim', 'int', '0', False)], rets=[('Tensor[]', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_split, client={})
+
+def _infer_split_with_sizes(_op, self, split_sizes, dim):
+    return _r.list_outputs(_r.split_with_sizes(_op, self, split_sizes, dim), _r.dtype_of(_op, self))
+
+
+OPS['split_with_sizes'] = dict(name='split_with_sizes', overload=None, id=1018, args=[('self', 'Tensor', '<required>', False), ('split_sizes', 'int[]', '<required>', False), ('dim', 'int', '0', False)], rets=[('Tensor[]', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_split_with_sizes, client={})
+
+def _infer_split_sizes(_op, self, split_size, dim):
+    return _r.list_outputs(_r.split_with_sizes(_op, self, split_size, dim), _r.dtype_of(_op, self))
+
+
+OPS['split_sizes'] = dict(name='split', overload='sizes', id=1019, args=[('self', 'Tensor', '<required>', False), ('split_size', 'int[]', '<required>', False), ('dim', 'int', '0', False)], rets=[('Tensor[]', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='view', infer=_infer_split_sizes, client={})
+
+def _infer_chunk(_op, self, chunks, dim):
+    return _r.list_outputs(_r.chunk(_op, self, chunks, dim), _r.dtype_of(_op, self))
+
+
+OPS['chunk'] = dict(name='chunk', overload=None, id=1020, args=[('self', 'Tensor', '<required>', False), ('chunks', 'int', '<required>', False), ('dim', 'int', '0', False)], rets=[('Tensor[]', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='custom', family='view', infer=_infer_chunk, client={})
+
+def _infer_movedim(_op, self, source, destination):
+    return [(_r.movedim(_op, self, source, destination), _r.dtype_of(_op, self))]
+
+
+OPS['movedim'] = dict(name='movedim', overload=None, id=1021, args=[('self', 'Tensor', '<required>', False), ('source', 'int[]', '<required>', False), ('destination', 'int[]', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='view', infer=_infer_movedim, client={})
+
+def _infer_view_as(_op, self, other):
+    return [(_r.view_shape(_op, self, _r.shape_of(_op, other)), _r.dtype_of(_op, self))]
+
+
+OPS['view_as'] = dict(name='view_as', overload=None, id=1022, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='view', infer=_infer_view_as, client={})
+
+def _infer_reshape_as(_op, self, other):
+    return [(_r.view_shape(_op, self, _r.shape_of(_op, other)), _r.dtype_of(_op, self))]
+
+
+OPS['reshape_as'] = dict(name='reshape_as', overload=None, id=1023, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='view', infer=_infer_reshape_as, client={})
+
+def _infer_expand_as(_op, self, other):
+    return [(_r.expand(_op, self, _r.shape_of(_op, other)), _r.dtype_of(_op, self))]
+
+
+OPS['expand_as'] = dict(name='expand_as', overload=None, id=1024, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='view', infer=_infer_expand_as, client={})

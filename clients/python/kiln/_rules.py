@@ -33,7 +33,7 @@ class KilnError(RuntimeError):
 
 def fail(kind, msg):
     raise {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeError": TypeError,
-           "ValueError": ValueError}[kind](msg)
+           "ValueError": ValueError, "NotImplementedError": NotImplementedError}[kind](msg)
 
 
 def promote_types(a, b):
@@ -449,7 +449,616 @@ def addc_dtype(op, self, tensor1, tensor2, value, is_div):
 # (end)
 
 
-# ---- indexing and shape ----
+# ---- indexing and shape (and the views of table/view.yaml) ----
+# A bool mask's entry count depends on its values, which the client does not have: `index`
+# reports that dim as None (the client asks the daemon), and checks what it can.
+
+_TORCH_TYPE = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int32": "Int", "int64": "Long",
+               "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}
+
+
+def torch_type_name(d):
+    return _TORCH_TYPE[d]
+
+
+def _ndim(t):
+    return len(t.shape)
+
+
+def _nonempty_dim(t):
+    return max(len(t.shape), 1)
+
+
+def _size_or_one(t, d):
+    return 1 if len(t.shape) == 0 else t.shape[d]
+
+
+def _is_mask(t):
+    return t.dtype in ("bool", "uint8")
+
+
+def narrow(op, self, dim, start, length):
+    if _ndim(self) == 0:
+        fail("RuntimeError", "narrow() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, _ndim(self))
+    size = self.shape[d]
+    if not -size <= start <= size:
+        fail("IndexError", "%s: start out of range (expected to be in range of [%d, %d], but got %d)"
+             % (op, -size, size, start))
+    if start < 0:
+        start += size
+    if length < 0 or start > size - length:
+        fail("RuntimeError", "%s: start (%d) + length (%d) exceeds dimension size (%d)."
+             % (op, start, length, size))
+    out = list(self.shape)
+    out[d] = length
+    return tuple(out)
+
+
+def select(op, self, dim, index):
+    if _ndim(self) == 0:
+        fail("IndexError", "select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, _ndim(self))
+    size = self.shape[d]
+    if not -size <= index < size:
+        fail("IndexError", "select(): index %d out of range for tensor of size %s at dimension %d"
+             % (index, shape_str(self.shape), d))
+    return tuple(self.shape[:d]) + tuple(self.shape[d + 1:])
+
+
+def slice_range(size, start, end, step):
+    s = 0 if start is None else start
+    e = 2 ** 63 - 1 if end is None else end
+    if s < 0:
+        s += size
+    if e < 0:
+        e += size
+    s = min(max(s, 0), size)
+    e = min(max(e, s), size)
+    return s, (e - s + step - 1) // step
+
+
+def slice_shape(op, self, dim, start, end, step):
+    if _ndim(self) == 0:
+        fail("IndexError", "slice() cannot be applied to a 0-dim tensor.")
+    if step <= 0:
+        fail("ValueError", "%s: slice step must be positive" % op)
+    d = wrap_dim(dim, _ndim(self))
+    out = list(self.shape)
+    out[d] = slice_range(out[d], start, end, step)[1]
+    return tuple(out)
+
+
+def unbind(op, self, dim):
+    if _ndim(self) == 0:
+        fail("IndexError", "%s: Dimension specified as %d but tensor has no dimensions" % (op, dim))
+    d = wrap_dim(dim, _ndim(self))
+    piece = tuple(self.shape[:d]) + tuple(self.shape[d + 1:])
+    return [piece] * self.shape[d]
+
+
+def squeeze(op, self, dim=None):
+    if dim is None:
+        return tuple(s for s in self.shape if s != 1)
+    if isinstance(dim, int):
+        d = wrap_dim(dim, _ndim(self))
+        if _ndim(self) > 0 and self.shape[d] == 1:
+            return tuple(self.shape[:d]) + tuple(self.shape[d + 1:])
+        return tuple(self.shape)
+    dims = set(reduce_dims(op, _ndim(self), list(dim))) if len(dim) else set()
+    return tuple(s for k, s in enumerate(self.shape) if not (k in dims and s == 1))
+
+
+def unsqueeze(op, self, dim):
+    d = wrap_dim(dim, _ndim(self) + 1)
+    out = list(self.shape)
+    out.insert(d, 1)
+    return tuple(out)
+
+
+def flatten(op, self, start_dim, end_dim):
+    s, e = wrap_dim(start_dim, _ndim(self)), wrap_dim(end_dim, _ndim(self))
+    if s > e:
+        fail("RuntimeError", "flatten() has invalid args: start_dim cannot come after end_dim")
+    if _ndim(self) == 0:
+        return (1,)
+    return tuple(self.shape[:s]) + (numel(self.shape[s:e + 1]),) + tuple(self.shape[e + 1:])
+
+
+def unflatten(op, self, dim, sizes):
+    if _ndim(self) == 0:
+        fail("IndexError", "%s: Dimension specified as %d but tensor has no dimensions" % (op, dim))
+    d = wrap_dim(dim, _ndim(self))
+    if len(sizes) == 0:
+        fail("RuntimeError", "%s: sizes must be non-empty" % op)
+    size = self.shape[d]
+    piece = list(sizes)
+    infer, known = None, 1
+    for i, s in enumerate(piece):
+        if s == -1:
+            if infer is not None:
+                fail("RuntimeError", "%s: only one dimension can be inferred" % op)
+            infer = i
+        elif s < 0:
+            fail("RuntimeError", "%s: invalid size %d in %s" % (op, s, shape_str(sizes)))
+        else:
+            known *= s
+    if infer is not None and known != 0 and size % known == 0:
+        piece[infer] = size // known
+    if numel(piece) != size or (infer is not None and known == 0):
+        fail("RuntimeError", "%s: Provided sizes %s don't multiply up to the size of dim %d (%d) in "
+             "the input tensor" % (op, shape_str(sizes), dim, size))
+    return tuple(self.shape[:d]) + tuple(piece) + tuple(self.shape[d + 1:])
+
+
+def t(op, self):
+    if _ndim(self) > 2:
+        fail("RuntimeError", "t() expects a tensor with <= 2 dimensions, but self is %dD" % _ndim(self))
+    return tuple(reversed(self.shape))
+
+
+def split_sizes(op, self, split_size, dim):
+    if _ndim(self) == 0:
+        fail("RuntimeError", "split expects at least a 1-dimensional tensor")
+    if split_size < 0:
+        fail("RuntimeError", "split expects split_size be non-negative, but got split_size=%d"
+             % split_size)
+    size = self.shape[wrap_dim(dim, _ndim(self))]
+    if split_size == 0 and size != 0:
+        fail("RuntimeError", "%s: split_size can only be 0 if dimension size is 0, but got dimension "
+             "size of %d" % (op, size))
+    n = 1 if split_size == 0 else max((size + split_size - 1) // split_size, 1)
+    return [split_size] * (n - 1) + [size - split_size * (n - 1)]
+
+
+def split_with_sizes_check(op, self, split_sizes, dim):
+    if _ndim(self) == 0:
+        fail("RuntimeError", "split expects at least a 1-dimensional tensor")
+    size = self.shape[wrap_dim(dim, _ndim(self))]
+    if any(s < 0 for s in split_sizes):
+        fail("RuntimeError", "split_with_sizes expects split_sizes have only non-negative entries, "
+             "but got split_sizes=%s" % shape_str(split_sizes))
+    if sum(split_sizes) != size:
+        fail("RuntimeError", "split_with_sizes expects split_sizes to sum exactly to %d (input "
+             "tensor's size at dimension %d), but got split_sizes=%s"
+             % (size, dim, shape_str(split_sizes)))
+    return list(split_sizes)
+
+
+def chunk_sizes(op, self, chunks, dim):
+    if _ndim(self) == 0:
+        fail("RuntimeError", "chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        fail("RuntimeError", "chunk expects `chunks` to be greater than 0, got: %d" % chunks)
+    size = self.shape[wrap_dim(dim, _ndim(self))]
+    if size == 0:
+        return [0] * chunks
+    return split_sizes(op, self, (size + chunks - 1) // chunks, dim)
+
+
+def _pieces(self, dim, sizes):
+    d = wrap_dim(dim, _ndim(self))
+    return [tuple(self.shape[:d]) + (s,) + tuple(self.shape[d + 1:]) for s in sizes]
+
+
+def split(op, self, split_size, dim):
+    return _pieces(self, dim, split_sizes(op, self, split_size, dim))
+
+
+def split_with_sizes(op, self, split_sizes_, dim):
+    return _pieces(self, dim, split_with_sizes_check(op, self, split_sizes_, dim))
+
+
+def chunk(op, self, chunks, dim):
+    return _pieces(self, dim, chunk_sizes(op, self, chunks, dim))
+
+
+def movedim_perm(op, self, source, destination):
+    if len(source) != len(destination):
+        fail("RuntimeError", "%s: Invalid source or destination dims: source (%s dims) should contain "
+             "the same number of dims as destination (%s dims)"
+             % (op, shape_str(source), shape_str(destination)))
+    nd = _ndim(self)
+    perm = [None] * max(nd, 1)
+    src_used, dst_used = set(), set()
+    for s, t_ in zip(source, destination):
+        s, t_ = wrap_dim(s, nd), wrap_dim(t_, nd)
+        if s in src_used:
+            fail("RuntimeError", "%s: repeated dim in `source` (%s)" % (op, shape_str(source)))
+        if t_ in dst_used:
+            fail("RuntimeError", "%s: repeated dim in `destination` (%s)" % (op, shape_str(destination)))
+        src_used.add(s)
+        dst_used.add(t_)
+        perm[t_] = s
+    rest = iter(k for k in range(nd) if k not in src_used)
+    return [p if p is not None else next(rest) for p in perm[:nd]]
+
+
+def movedim(op, self, source, destination):
+    return tuple(self.shape[p] for p in movedim_perm(op, self, source, destination))
+
+
+def _legacy_empty(t_):
+    return tuple(t_.shape) == (0,)
+
+
+def cat(op, tensors, dim):
+    if len(tensors) == 0:
+        fail("ValueError", "%s: expected a non-empty list of Tensors" % op)
+    ref = None
+    for i, t_ in enumerate(tensors):
+        if _ndim(t_) == 0:
+            fail("RuntimeError", "%s: zero-dimensional tensor (at position %d) cannot be concatenated"
+                 % (op, i))
+        if ref is None and not _legacy_empty(t_):
+            ref = t_
+    if ref is None:
+        return (0,)
+    d = wrap_dim(dim, _ndim(ref))
+    out = list(ref.shape)
+    out[d] = 0
+    for i, t_ in enumerate(tensors):
+        if _legacy_empty(t_):
+            continue
+        if _ndim(t_) != _ndim(ref):
+            fail("RuntimeError", "%s: Tensors must have same number of dimensions: got %d and %d"
+                 % (op, _ndim(ref), _ndim(t_)))
+        for k in range(_ndim(t_)):
+            if k != d and t_.shape[k] != ref.shape[k]:
+                fail("RuntimeError", "%s: Sizes of tensors must match except in dimension %d. Expected "
+                     "size %d but got size %d for tensor number %d in the list."
+                     % (op, d, ref.shape[k], t_.shape[k], i))
+        out[d] += t_.shape[d]
+    return tuple(out)
+
+
+def stack(op, tensors, dim):
+    if len(tensors) == 0:
+        fail("ValueError", "%s: stack expects a non-empty TensorList" % op)
+    for i, t_ in enumerate(tensors):
+        if tuple(t_.shape) != tuple(tensors[0].shape):
+            fail("RuntimeError", "%s: stack expects each tensor to be equal size, but got %s at entry 0 "
+                 "and %s at entry %d" % (op, shape_str(tensors[0].shape), shape_str(t_.shape), i))
+    out = list(tensors[0].shape)
+    out.insert(wrap_dim(dim, len(out) + 1), len(tensors))
+    return tuple(out)
+
+
+def index_select(op, self, dim, index):
+    if _ndim(index) > 1:
+        fail("IndexError", "index_select(): Index is supposed to be a vector")
+    if index.dtype not in ("int32", "int64"):
+        fail("RuntimeError", "index_select(): Expected dtype int32 or int64 for index")
+    d = wrap_dim(dim, _ndim(self))
+    if _ndim(self) == 0:
+        if numel(index.shape) != 1:
+            fail("IndexError", "index_select(): Index to scalar can have only 1 value, got %d value(s)"
+                 % numel(index.shape))
+        return ()
+    out = list(self.shape)
+    out[d] = numel(index.shape)
+    return tuple(out)
+
+
+def gather(op, self, dim, index):
+    if index.dtype != "int64":
+        fail("RuntimeError", "%s(): Expected dtype int64 for index" % op)
+    d = wrap_dim(dim, _ndim(self))
+    if _nonempty_dim(index) != _nonempty_dim(self):
+        fail("RuntimeError", "%s: Index tensor must have the same number of dimensions as input tensor"
+             % op)
+    for k in range(_nonempty_dim(self)):
+        if k != d and _size_or_one(index, k) > _size_or_one(self, k):
+            fail("RuntimeError", "%s: Size does not match at dimension %d expected index %s to be smaller "
+                 "than self %s apart from dimension %d"
+                 % (op, k, shape_str(index.shape), shape_str(self.shape), d))
+    return tuple(index.shape)
+
+
+def _scatter_check(op, self, dim, index, src):
+    if index.dtype != "int64":
+        fail("RuntimeError", "%s(): Expected dtype int64 for index" % op)
+    if src is not None and src.dtype != self.dtype:
+        fail("RuntimeError", "%s(): Expected self.dtype to be equal to src.dtype" % op)
+    d = wrap_dim(dim, _ndim(self))
+    if _nonempty_dim(index) != _nonempty_dim(self):
+        fail("RuntimeError", "%s: Index tensor must have the same number of dimensions as self tensor"
+             % op)
+    if src is not None and _nonempty_dim(src) != _nonempty_dim(self):
+        fail("RuntimeError", "%s: Index tensor must have the same number of dimensions as src tensor"
+             % op)
+    for k in range(_nonempty_dim(self)):
+        n = _size_or_one(index, k)
+        ok = (k == d or n <= _size_or_one(self, k)) and (src is None or n <= _size_or_one(src, k))
+        if not ok:
+            fail("RuntimeError", "%s: Expected index %s to be smaller than self %s apart from dimension "
+                 "%d%s" % (op, shape_str(index.shape), shape_str(self.shape), d,
+                           "" if src is None else " and to be smaller size than src %s"
+                           % shape_str(src.shape)))
+
+
+def _reduce_check(op, reduce_):
+    if reduce_ not in ("add", "multiply"):
+        fail("RuntimeError", "%s: reduce argument must be either add or multiply." % op)
+
+
+def scatter(op, self, dim, index, src=None, reduce_=None):
+    if reduce_ is not None:
+        _reduce_check(op, reduce_)
+    _scatter_check(op, self, dim, index, src)
+    return tuple(self.shape)
+
+
+def scatter_value_reduce(op, self, dim, index, reduce_):
+    _reduce_check(op, reduce_)
+    _scatter_check(op, self, dim, index, None)
+    return tuple(self.shape)
+
+
+def scatter_add(op, self, dim, index, src):
+    return scatter(op, self, dim, index, src)
+
+
+def index_add(op, self, dim, index, source):
+    if _ndim(index) > 1:
+        fail("IndexError", "%s_(): Index is supposed to be a vector, but got dim: %d with type: %s and "
+             "size: %s" % (op, _ndim(index), torch_type_name(index.dtype), shape_str(index.shape)))
+    if index.dtype not in ("int32", "int64"):
+        fail("RuntimeError", "%s_(): Expected dtype int32/int64 for index" % op)
+    if self.dtype != source.dtype:
+        fail("RuntimeError", "%s_(): self (%s) and source (%s) must have the same scalar type"
+             % (op, torch_type_name(self.dtype), torch_type_name(source.dtype)))
+    d = wrap_dim(dim, _ndim(self))
+    if _nonempty_dim(source) != _nonempty_dim(self):
+        fail("RuntimeError", "%s_(): self and source must have the same number of dimensions, but got "
+             "%d and %d" % (op, _ndim(self), _ndim(source)))
+    if numel(index.shape) != _size_or_one(source, d):
+        fail("RuntimeError", "%s_(): Number of indices (%d) should be equal to source.size(dim): (%d), "
+             "for dim: %d" % (op, numel(index.shape), _size_or_one(source, d), dim))
+    for k in range(_nonempty_dim(self)):
+        if k != d and _size_or_one(self, k) != _size_or_one(source, k):
+            fail("RuntimeError", "%s_(): Source/destination tensor must have same slice shapes. "
+                 "Destination slice shape: %d at dimension %d and source slice shape: %d at "
+                 "dimension %d." % (op, _size_or_one(self, k), k, _size_or_one(source, k), k))
+    return tuple(self.shape)
+
+
+def _broadcast_known(a, b):
+    """Broadcasts shapes whose entries may be None (unknown): None against n gives n when n is
+    not 1, else None. Returns None when two known sizes clash."""
+    n = max(len(a), len(b))
+    a = (1,) * (n - len(a)) + tuple(a)
+    b = (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a, b):
+        if x is None or y is None:
+            k = y if x is None else x
+            out.append(None if k in (None, 1) else k)
+        elif x == y or x == 1 or y == 1:
+            out.append(y if x == 1 else x)
+        else:
+            return None
+    return tuple(out)
+
+
+def index(op, self, indices):
+    consumed = sum(_ndim(t_) if t_ is not None and _is_mask(t_) else 1 for t_ in indices)
+    if consumed > _ndim(self):
+        fail("IndexError", "%s: too many indices for tensor of dimension %d (got %d)"
+             % (op, _ndim(self), consumed))
+    sizes = list(self.shape)
+    indexed, shapes, d = [], [], 0
+    for t_ in indices:
+        if t_ is None:
+            indexed.append(False)
+            d += 1
+            continue
+        if _is_mask(t_):
+            if _ndim(t_) == 0:
+                sizes.insert(d, 1)
+            for k in range(_ndim(t_)):
+                if t_.shape[k] != sizes[d + k]:
+                    fail("IndexError", "%s: The shape of the mask %s at index %d does not match the shape "
+                         "of the indexed tensor %s at index %d"
+                         % (op, shape_str(t_.shape), k, shape_str(self.shape), d + k))
+            for _ in range(max(_ndim(t_), 1)):
+                indexed.append(True)
+                shapes.append((None,))
+            d += max(_ndim(t_), 1)
+            continue
+        if t_.dtype != "int64":
+            fail("IndexError", "%s: tensors used as indices must be long, byte or bool tensors" % op)
+        indexed.append(True)
+        shapes.append(tuple(t_.shape))
+        d += 1
+    indexed += [False] * (len(sizes) - len(indexed))
+    if not shapes:
+        return tuple(sizes)
+    b = shapes[0]
+    for s in shapes:
+        b = None if b is None else _broadcast_known(b, s)
+    if b is None:
+        fail("IndexError", "%s: shape mismatch: indexing tensors could not be broadcast together with "
+             "shapes %s" % (op, ", ".join(shape_str(["?" if x is None else x for x in s])
+                                          for s in shapes)))
+    pos = [k for k, on in enumerate(indexed) if on]
+    if pos[-1] - pos[0] + 1 == len(pos):
+        return tuple(sizes[:pos[0]]) + b + tuple(sizes[pos[-1] + 1:])
+    return b + tuple(s for k, s in enumerate(sizes) if not indexed[k])
+
+
+def index_put(op, self, indices, values):
+    if values.dtype != self.dtype:
+        fail("RuntimeError", "%s: Index put requires the source and destination dtypes match, got %s "
+             "for the destination and %s for the source."
+             % (op, torch_type_name(self.dtype), torch_type_name(values.dtype)))
+    result = index(op, self, indices)
+    v = tuple(values.shape)
+    ok = len(v) <= len(result) and all(
+        x == 1 or y is None or x == y for x, y in zip(reversed(v), reversed(result)))
+    if not ok:
+        fail("RuntimeError", "%s: shape mismatch: value tensor of shape %s cannot be broadcast to "
+             "indexing result of shape %s"
+             % (op, shape_str(v), shape_str(["?" if x is None else x for x in result])))
+    return tuple(self.shape)
+
+
+def masked_fill(op, self, mask, value=None):
+    if value is not None and _ndim(value) != 0:
+        fail("RuntimeError", "masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+             "with %d dimension(s)." % _ndim(value))
+    if not _is_mask(mask):
+        fail("RuntimeError", "masked_fill_ only supports boolean masks, but got mask with dtype %s"
+             % mask.dtype)
+    return broadcast_shapes(op, self.shape, mask.shape)
+
+
+def repeat(op, self, repeats):
+    if len(repeats) < _ndim(self):
+        fail("RuntimeError", "%s: Number of dimensions of repeat dims can not be smaller than number of "
+             "dimensions of tensor" % op)
+    lead = len(repeats) - _ndim(self)
+    out = [r * (1 if i < lead else self.shape[i - lead]) for i, r in enumerate(repeats)]
+    for i, r in enumerate(repeats):
+        if r < 0:
+            fail("RuntimeError", "%s: Trying to create tensor with negative dimension %d: %s"
+                 % (op, out[i], shape_str(out)))
+    return size(op, out)
+
+
+def tile(op, self, dims):
+    return repeat(op, self, (1,) * max(_ndim(self) - len(dims), 0) + tuple(dims))
+
+
+def repeat_interleave(op, self, repeats, dim):
+    if repeats < 0:
+        fail("RuntimeError", "%s: repeats can not be negative" % op)
+    if dim is not None and _ndim(self) == 0:
+        fail("IndexError", "%s: Dimension specified as %d but tensor has no dimensions" % (op, dim))
+    if dim is None:
+        return (numel(self.shape) * repeats,)
+    out = list(self.shape)
+    out[wrap_dim(dim, _ndim(self))] *= repeats
+    return tuple(out)
+
+
+def flip(op, self, dims):
+    if len(dims):
+        reduce_dims(op, _ndim(self), list(dims))
+    return tuple(self.shape)
+
+
+def roll(op, self, shifts, dims):
+    if len(shifts) == 0:
+        fail("RuntimeError", "%s: `shifts` required" % op)
+    if not (len(shifts) == len(dims) or (len(dims) == 0 and len(shifts) == 1)):
+        fail("RuntimeError", "%s: shifts and dimensions must align. shifts: %d, dims:%d"
+             % (op, len(shifts), len(dims)))
+    for d in dims:
+        if _ndim(self) == 0:
+            fail("IndexError", "Dimension specified as %d but tensor has no dimensions" % d)
+        wrap_dim(d, _ndim(self))
+    return tuple(self.shape)
+
+
+def triangle(op, self, diagonal):
+    if _ndim(self) < 2:
+        fail("RuntimeError", "%s: input tensor must have at least 2 dimensions" % op)
+    return tuple(self.shape)
+
+
+def _padded(op, self, pad_, k):
+    out = list(self.shape)
+    for i in range(k):
+        d = _ndim(self) - 1 - i
+        n = out[d] + pad_[2 * i] + pad_[2 * i + 1]
+        if n < 0:
+            fail("RuntimeError", "%s: The input size %d, plus negative padding %d and %d resulted in a "
+                 "negative output size, which is invalid. Check dimension %d of your input."
+                 % (op, out[d], pad_[2 * i], pad_[2 * i + 1], d))
+        out[d] = n
+    return tuple(out)
+
+
+def constant_pad_nd(op, self, pad_):
+    if len(pad_) % 2:
+        fail("RuntimeError", "%s: Length of pad must be even but instead it equals %d" % (op, len(pad_)))
+    k = len(pad_) // 2
+    if k > _ndim(self):
+        fail("RuntimeError", "%s: Length of pad should be no more than twice the number of dimensions "
+             "of the input. Pad length is %d while the input has %d dimensions."
+             % (op, len(pad_), _ndim(self)))
+    return _padded(op, self, pad_, k)
+
+
+def pad(op, self, pad_, mode, value):
+    if mode == "constant":
+        return constant_pad_nd(op, self, pad_)
+    if mode not in ("reflect", "replicate", "circular"):
+        fail("NotImplementedError", "%s: Unrecognised padding mode %s" % (op, mode))
+    if value is not None:
+        fail("RuntimeError", '%s: Padding mode "%s" doesn\'t take in value argument' % (op, mode))
+    if len(pad_) % 2:
+        fail("RuntimeError", "%s: Padding length must be divisible by 2" % op)
+    k, nd = len(pad_) // 2, _ndim(self)
+    if k > nd:
+        fail("RuntimeError", "%s: Padding length too large" % op)
+    if not (1 <= k <= 3 and nd in (k + 1, k + 2)):
+        fail("NotImplementedError", "%s: Only 2D, 3D, 4D, 5D padding with non-constant padding are "
+             "supported for now" % op)
+    if mode == "circular" and nd != k + 2:
+        fail("RuntimeError", "%s: Invalid padding size, expected %d but got %d"
+             % (op, 2 * (nd - 2), len(pad_)))
+    for d in range(1 if nd == k + 2 else 0, nd):
+        if self.shape[d] == 0:
+            fail("RuntimeError", "%s: expected %dD or %dD (batch mode) tensor with possibly 0 batch size "
+                 "and other non-zero dimensions for input, but got: %s"
+                 % (op, k + 1, k + 2, shape_str(self.shape)))
+    for i in range(k):
+        d, l, r = nd - 1 - i, pad_[2 * i], pad_[2 * i + 1]
+        n = self.shape[d]
+        if mode == "reflect" and not (l < n and r < n):
+            fail("RuntimeError", "%s: Argument #4: Padding size should be less than the corresponding "
+                 "input dimension, but got: padding (%d, %d) at dimension %d of input %s"
+                 % (op, l, r, d, shape_str(self.shape)))
+        if mode == "circular" and not (l <= n and r <= n):
+            fail("RuntimeError", "%s: Padding value causes wrapping around more than once." % op)
+        if mode == "circular" and n + min(l, 0) + min(r, 0) <= 0 and n + l + r != 0:
+            fail("RuntimeError", "%s: circular padding of dimension %d has nothing left to repeat after "
+                 "cropping by (%d, %d)" % (op, d, l, r))
+    return _padded(op, self, pad_, k)
+
+
+def _check_input_sizes(op, input_sizes):
+    size(op, input_sizes)
+    if len(input_sizes) == 0:
+        fail("RuntimeError", "%s: input_sizes must have at least one dim" % op)
+
+
+def slice_backward(op, grad_output, input_sizes, dim, start, end, step):
+    _check_input_sizes(op, input_sizes)
+    if step <= 0:
+        fail("ValueError", "%s: slice step must be positive" % op)
+    d = wrap_dim(dim, len(input_sizes))
+    expected = list(input_sizes)
+    expected[d] = slice_range(expected[d], start, end, step)[1]
+    if tuple(grad_output.shape) != tuple(expected):
+        fail("RuntimeError", "%s: grad_output of shape %s does not match the slice's shape %s"
+             % (op, shape_str(grad_output.shape), shape_str(expected)))
+    return tuple(input_sizes)
+
+
+def select_backward(op, grad_output, input_sizes, dim, index_):
+    _check_input_sizes(op, input_sizes)
+    d = wrap_dim(dim, len(input_sizes))
+    if not -input_sizes[d] <= index_ < input_sizes[d]:
+        fail("IndexError", "%s: index %d out of range for size %d at dimension %d"
+             % (op, index_, input_sizes[d], d))
+    expected = tuple(input_sizes[:d]) + tuple(input_sizes[d + 1:])
+    if tuple(grad_output.shape) != expected:
+        fail("RuntimeError", "%s: grad_output of shape %s does not match the selection's shape %s"
+             % (op, shape_str(grad_output.shape), shape_str(expected)))
+    return tuple(input_sizes)
 # (end)
 
 

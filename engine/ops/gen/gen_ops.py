@@ -334,6 +334,7 @@ def gen_nodes_h(ops):
 def gen_nodes_cc(ops, families):
     lines = [HEADER, '#include "engine/autograd/nodes.h"', "", "#include <array>", "",
              '#include "engine/autograd/backward_helpers.h"',
+             '#include "engine/autograd/function_utils.h"',
              '#include "engine/autograd/functions.h"',
              '#include "engine/autograd/operators.h"', "",
              "namespace kiln::autograd {", "",
