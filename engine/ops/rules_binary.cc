@@ -13,22 +13,6 @@ int category(DType t) {
   return is_floating(t) ? 3 : 2;
 }
 
-// PyTorch's name of a dtype in "not implemented for 'Float'" messages.
-const char* torch_type_name(DType t) {
-  switch (t) {
-    case DType::kFloat16: return "Half";
-    case DType::kBFloat16: return "BFloat16";
-    case DType::kFloat32: return "Float";
-    case DType::kFloat64: return "Double";
-    case DType::kBool: return "Bool";
-    case DType::kUInt8: return "Byte";
-    case DType::kInt8: return "Char";
-    case DType::kInt32: return "Int";
-    case DType::kInt64: return "Long";
-  }
-  return "?";
-}
-
 // The finite range of a dtype, as doubles.
 void limits(DType t, double* lo, double* hi) {
   switch (t) {
