@@ -11,7 +11,7 @@ namespace kiln::testing {
 const json& reference() {
   static const json j = [] {
     std::ifstream f("tests/ops/reference.json");
-    KILN_CHECK(f.good(), "cannot open tests/ops/reference.json (run tools/regen.sh)");
+    KILN_CHECK(f.good(), "cannot open tests/ops/reference.json (Bazel builds it: //tests/ops:reference_json)");
     return json::parse(f);
   }();
   return j;

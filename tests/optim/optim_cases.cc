@@ -17,7 +17,7 @@ namespace kiln::testing {
 const json& trajectories() {
   static const json j = [] {
     std::ifstream f("tests/optim/trajectories.json");
-    KILN_CHECK(f.good(), "cannot open tests/optim/trajectories.json (run tools/regen.sh)");
+    KILN_CHECK(f.good(), "cannot open tests/optim/trajectories.json (Bazel builds it: //tests/optim:trajectories_json)");
     return json::parse(f);
   }();
   return j;
