@@ -85,7 +85,7 @@ def promote(op, *tensors):
     for t in tensors:
         if t is None:
             continue
-        if t.wrapped:
+        if t.wrapped is not None:
             d = default_dtype[0] if t.dtype in FLOATING else t.dtype
             wrapped = d if wrapped is None else promote_types(wrapped, d)
         elif len(t.shape) == 0:
@@ -378,7 +378,7 @@ def _number_dtype(s):
 
 def promote_scalar(op, t, s):
     sd = _number_dtype(s)
-    if t.wrapped:
+    if t.wrapped is not None:
         return promote_types(default_dtype[0] if t.dtype in FLOATING else t.dtype, sd)
     return promote_types(t.dtype, sd) if _category(sd) > _category(t.dtype) else t.dtype
 
