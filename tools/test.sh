@@ -15,7 +15,7 @@ if ! bazel test --keep_going //... ; then status=1; fi
 # Bazel keeps one test.xml per test target under bazel-testlogs.
 cp -rL bazel-testlogs "$results/bazel" 2>/dev/null || true
 
-if [ -d tests/python ] || [ -d clients/python/tests ]; then
+if [ -d tests/client ]; then
   echo "== running the Python tests (pytest)"
   if ! tools/pytest.sh --junitxml="$results/pytest.xml" -q; then status=1; fi
 fi

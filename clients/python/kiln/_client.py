@@ -124,7 +124,12 @@ class Client:
         self._q.put(pb.ExecuteRequest(batch=self.batch, commands=bytes(self.buf)))
         self.buf = bytearray()
         if self.batch - self._acked > MAX_INFLIGHT:
-            self.sync()  # back-pressure: never run unboundedly ahead of the daemon
+            # Back-pressure: never run unboundedly ahead of the daemon.
+            req = self.next_request
+            self.next_request = req + 1
+            self.batch += 1
+            self._q.put(pb.ExecuteRequest(batch=self.batch, commands=bytes(_sync_cmd(req))))
+            self.wait(req, raise_errors=False)
 
     def maybe_flush(self):
         if len(self.buf) > FLUSH_BYTES:
@@ -152,6 +157,8 @@ class Client:
                     raise self._dead
                 self._cv.wait(1.0)
             r = self._replies.pop(req)
+        # Everything sent before this request has run.
+        self._acked = max(self._acked, self.batch if req == self.next_request - 1 else self._acked)
         if raise_errors:
             self.raise_pending()
         return r
@@ -268,6 +275,12 @@ class Client:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _sync_cmd(req):
+    b = bytearray()
+    wire.request(b, wire.SYNC, req)
+    return b
 
 
 _PKG = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -204,12 +204,14 @@ class Overload:
 
 
 GROUPS = {}
-for _e in OPS.values():
-    GROUPS.setdefault(_e["name"], []).append(Overload(_e))
+BY_KEY = {}  # "scatter_src" -> its Overload: lets tests name one overload exactly
+for _k, _e in OPS.items():
+    BY_KEY[_k] = Overload(_e)
+    GROUPS.setdefault(_e["name"], []).append(BY_KEY[_k])
 
 
 def resolve(name, args, kwargs):
-    overloads = GROUPS[name]
+    overloads = GROUPS[name] if name in GROUPS else [BY_KEY[name]]
     if len(overloads) == 1:
         vals, given, _ = overloads[0].bind(args, kwargs)
         return overloads[0], vals, given

@@ -37,7 +37,7 @@ def fetch(t):
         dt, shape, data = c.download(t._h)
     arr = np.frombuffer(data, dtype=NUMPY[dt]).reshape(shape)
     if dt == "bfloat16":
-        arr = (arr.astype(np.uint32) << 16).view(np.float32)
+        arr = (arr.reshape(-1).astype(np.uint32) << 16).view(np.float32).reshape(shape)
     if t._m.shape is None:
         t._m = Meta(shape, dt, t._m.device)
     return dt, arr
@@ -49,17 +49,17 @@ def from_array(arr, dt=None, requires_grad=False, device_=None, c=None):
     arr = np.asarray(arr)
     if dt is None:
         dt = dtype_name(arr.dtype)
+    shape = tuple(int(s) for s in arr.shape)
     if dt == "bfloat16":
-        f = np.ascontiguousarray(arr, dtype=np.float32)
-        u = f.view(np.uint32)
+        u = np.asarray(arr, dtype=np.float32).reshape(-1).view(np.uint32)
         arr = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)  # round to nearest even
     else:
-        arr = np.ascontiguousarray(arr, dtype=NUMPY[dt])
+        # (np.ascontiguousarray would make a 0-dim array 1-dim)
+        arr = np.asarray(arr, dtype=NUMPY[dt]).reshape(-1)
     if requires_grad and dt not in _rules.FLOATING:
         raise RuntimeError("Only Tensors of floating point dtype can require gradients")
     dev = device_str(device_) or "cpu"
     h = c.handle()
-    shape = tuple(int(s) for s in arr.shape)
     if arr.nbytes <= c.max_inline:
         wire.put(c.buf, h, dt, shape, dev, arr.tobytes(), requires_grad)
         c.maybe_flush()
