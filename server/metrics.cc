@@ -1,6 +1,15 @@
 #include "server/metrics.h"
 
+#include <netdb.h>
+#include <poll.h>
 #include <prometheus/collectable.h>
+#include <prometheus/text_serializer.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <stdexcept>
+#include <thread>
 
 #include "engine/core/allocator.h"
 #include "engine/ops/op_info.h"
@@ -58,6 +67,96 @@ class LiveCollectable : public prometheus::Collectable {
 
 }  // namespace
 
+// GET /metrics over plain HTTP/1.0, one connection at a time (scrapes are rare and small).
+class MetricsHttp {
+ public:
+  MetricsHttp(const std::string& address, std::function<std::string()> body)
+      : body_(std::move(body)) {
+    const size_t colon = address.rfind(':');
+    if (colon == std::string::npos) throw std::runtime_error("metrics address needs host:port: " + address);
+    std::string host = address.substr(0, colon);
+    if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    const std::string port = address.substr(colon + 1);
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* res = nullptr;
+    if (getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res) != 0 || !res) {
+      throw std::runtime_error("cannot resolve metrics address " + address);
+    }
+    fd_ = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+    const int one = 1;
+    if (fd_ >= 0) setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    const bool ok = fd_ >= 0 && bind(fd_, res->ai_addr, res->ai_addrlen) == 0 && listen(fd_, 16) == 0;
+    freeaddrinfo(res);
+    if (!ok) {
+      if (fd_ >= 0) close(fd_);
+      throw std::runtime_error("cannot listen for /metrics on " + address);
+    }
+    thread_ = std::thread([this] { loop(); });
+  }
+
+  ~MetricsHttp() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+
+ private:
+  void loop() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 200) <= 0) continue;
+      const int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      serve(c);
+      close(c);
+    }
+  }
+
+  void serve(int c) {
+    timeval tv{2, 0};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    std::string req;
+    char buf[2048];
+    while (req.find("\r\n\r\n") == std::string::npos && req.size() < 16384) {
+      const ssize_t n = recv(c, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      req.append(buf, size_t(n));
+    }
+    std::string status = "200 OK", body;
+    if (req.rfind("GET /metrics", 0) == 0 || req.rfind("GET / ", 0) == 0) {
+      try {
+        body = body_();
+      } catch (const std::exception& e) {
+        status = "500 Internal Server Error";
+        body = std::string(e.what()) + "\n";
+      }
+    } else {
+      status = "404 Not Found";
+      body = "kilnd serves GET /metrics\n";
+    }
+    const std::string out = "HTTP/1.0 " + status +
+                            "\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    size_t off = 0;
+    while (off < out.size()) {
+      const ssize_t n = send(c, out.data() + off, out.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      off += size_t(n);
+    }
+  }
+
+  std::function<std::string()> body_;
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+Metrics::~Metrics() { http_.reset(); }  // stop serving before the metrics go
+
 Metrics::Metrics(std::function<double()> sessions)
     : registry_(std::make_shared<prometheus::Registry>()) {
   using namespace prometheus;
@@ -99,9 +198,13 @@ Metrics::Metrics(std::function<double()> sessions)
 }
 
 void Metrics::serve(const std::string& address) {
-  exposer_ = std::make_unique<prometheus::Exposer>(address);
-  exposer_->RegisterCollectable(registry_);
-  exposer_->RegisterCollectable(live_);
+  http_ = std::make_unique<MetricsHttp>(address, [this] {
+    std::vector<prometheus::MetricFamily> families = registry_->Collect();
+    for (auto& f : live_->Collect()) families.push_back(std::move(f));
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, families);
+    return out.str();
+  });
 }
 
 void Metrics::rpc(const std::string& method, const std::string& code, double seconds) {

@@ -1,9 +1,10 @@
-// kilnd's Prometheus metrics (served on /metrics by prometheus-cpp). Names follow Prometheus
+// kilnd's Prometheus metrics (prometheus-cpp's registry, served on /metrics by a small HTTP
+// loop of our own: Debian's prometheus-cpp Exposer crashes in civetweb's mg_printf on the
+// first scrape). Names follow Prometheus
 // conventions: `kiln_` prefix, base units, `_total` counters, histograms for latency.
 #pragma once
 
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -20,10 +21,13 @@
 
 namespace kiln::server {
 
+class MetricsHttp;
+
 class Metrics {
  public:
   // `sessions` reports the live session count at scrape time.
   explicit Metrics(std::function<double()> sessions);
+  ~Metrics();
 
   // Starts serving /metrics on `address` ("127.0.0.1:9478"); throws on a bad address.
   void serve(const std::string& address);
@@ -39,7 +43,7 @@ class Metrics {
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<MetricsHttp> http_;
   prometheus::Family<prometheus::Counter>* rpcs_;
   prometheus::Family<prometheus::Histogram>* rpc_seconds_;
   prometheus::Family<prometheus::Counter>* ops_;

@@ -218,6 +218,8 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dt, dev = a._meta().dtype, a._m.device
+            elif isinstance(a, str) and a in DTYPE:
+                dt = a
             elif isinstance(a, (str, device, int)):
                 dev = device_str(a)
             else:
