@@ -300,3 +300,33 @@ Tensor constant_pad_nd_backward(const Tensor& grad, IntList pad) {
 }
 
 }  // namespace kiln
+
+// ---- linalg ----
+namespace kiln {
+
+Tensor mm_mat1_backward(const Tensor& grad, const Tensor& mat2, const Scalar& alpha) {
+  return maybe_multiply(mm(grad, t(mat2)), alpha);
+}
+
+Tensor mm_mat2_backward(const Tensor& grad, const Tensor& mat1, const Scalar& alpha) {
+  return maybe_multiply(mm(t(mat1), grad), alpha);
+}
+
+Tensor bmm_batch1_backward(const Tensor& grad, const Tensor& batch2, const Scalar& alpha) {
+  return maybe_multiply(bmm(grad, transpose(batch2, 1, 2)), alpha);
+}
+
+Tensor bmm_batch2_backward(const Tensor& grad, const Tensor& batch1, const Scalar& alpha) {
+  return maybe_multiply(bmm(transpose(batch1, 1, 2), grad), alpha);
+}
+
+Tensor mv_mat_backward(const Tensor& grad, const Tensor& vec, const Scalar& alpha) {
+  return maybe_multiply(mm(unsqueeze(grad, 1), unsqueeze(vec, 0)), alpha);
+}
+
+Tensor mv_vec_backward(const Tensor& grad, const Tensor& mat, const Scalar& alpha) {
+  return maybe_multiply(mv(t(mat), grad), alpha);
+}
+
+}  // namespace kiln
+// (end of linalg)

@@ -100,4 +100,15 @@ Tensor masked_fill_value_backward(const Tensor& grad, const Tensor& mask);
 // The padding undone: negated pads crop what was added (and re-add what was cropped, as 0).
 Tensor constant_pad_nd_backward(const Tensor& grad, IntList pad);
 
+// ---- linalg ----
+// For c = alpha * a @ b: da = alpha * grad @ b^T, db = alpha * a^T @ grad (mm / addmm), the
+// batched forms (bmm / baddbmm) and the matrix-vector forms (mv / addmv).
+Tensor mm_mat1_backward(const Tensor& grad, const Tensor& mat2, const Scalar& alpha);
+Tensor mm_mat2_backward(const Tensor& grad, const Tensor& mat1, const Scalar& alpha);
+Tensor bmm_batch1_backward(const Tensor& grad, const Tensor& batch2, const Scalar& alpha);
+Tensor bmm_batch2_backward(const Tensor& grad, const Tensor& batch1, const Scalar& alpha);
+Tensor mv_mat_backward(const Tensor& grad, const Tensor& vec, const Scalar& alpha);
+Tensor mv_vec_backward(const Tensor& grad, const Tensor& mat, const Scalar& alpha);
+// (end of linalg)
+
 }  // namespace kiln

@@ -5,6 +5,7 @@
 #include "kernels/cpu/copy.h"
 #include "kernels/cpu/optim.h"
 #include "kernels/cpu/index.h"
+#include "kernels/cpu/linalg.h"
 #include "kernels/cpu/reduce.h"
 #include "kernels/cpu/unary.h"
 
@@ -74,6 +75,13 @@ void bind_cpu(KernelTable& t) {
 
 
   // ---- linalg: mm, bmm, addmm, ... (kernels/cpu/linalg.h) ----
+  t.mm = cpu::mm;
+  t.bmm = cpu::bmm;
+  t.addmm = cpu::addmm;
+  t.baddbmm = cpu::baddbmm;
+  t.mv = cpu::mv;
+  t.addmv = cpu::addmv;
+  t.dot = cpu::dot;
   // (end of linalg)
 
 

@@ -183,6 +183,39 @@ DType addc_dtype(const char* op, const Tensor& self, const Tensor& tensor1, cons
 
 
 // ---- linear algebra (rules_linalg.cc) ----
+// Both operands of one dtype: "expected scalar type Float but found Double" (mm, bmm, mv).
+DType same_dtype(const char* op, const Tensor& a, const Tensor& b);
+// addmm: self, mat1 and mat2 of one dtype.
+DType addmm_dtype(const char* op, const Tensor& self, const Tensor& mat1, const Tensor& mat2);
+DType dot_dtype(const char* op, const Tensor& a, const Tensor& b);
+// dot's rule for two 1-d operands, same_dtype otherwise.
+DType matmul_dtype(const char* op, const Tensor& a, const Tensor& b);
+DType einsum_dtype(const char* op, const std::vector<Tensor>& tensors);
+// Operand checks with PyTorch's messages ("mat1 and mat2 shapes cannot be multiplied (2x3 and
+// 4x5)"); addmm / baddbmm / addmv: self must broadcast to the product's shape.
+Shape mm(const char* op, const Tensor& self, const Tensor& mat2);
+Shape bmm(const char* op, const Tensor& self, const Tensor& mat2);
+Shape addmm(const char* op, const Tensor& self, const Tensor& mat1, const Tensor& mat2);
+Shape baddbmm(const char* op, const Tensor& self, const Tensor& batch1, const Tensor& batch2);
+Shape mv(const char* op, const Tensor& self, const Tensor& vec);
+Shape addmv(const char* op, const Tensor& self, const Tensor& mat, const Tensor& vec);
+Shape dot(const char* op, const Tensor& self, const Tensor& tensor);
+Shape outer(const char* op, const Tensor& self, const Tensor& vec2);
+// matmul: 1-d·1-d is dot, n-d·1-d folds to mv, n-d·2-d folds to mm, else batched with the
+// batch dims broadcast; a 1-d operand's added dim is dropped from the result.
+Shape matmul(const char* op, const Tensor& self, const Tensor& other);
+// einsum's equation, parsed: labels 0-25 are A-Z, 26-51 a-z, kEinsumLetters + j the j-th
+// dim an ellipsis covers (right-aligned across operands). Repeated subscripts within one
+// operand (diagonals, traces) are rejected.
+constexpr int kEinsumLetters = 52;
+struct EinsumSpec {
+  std::vector<std::vector<int>> inputs;  // a label per dim of each operand
+  std::vector<int> output;               // the result's labels, in order
+  std::vector<int64_t> sizes;            // each label's size, broadcast (-1: unused)
+};
+EinsumSpec einsum_spec(const char* op, const std::string& equation,
+                       const std::vector<Tensor>& tensors);
+Shape einsum(const char* op, const std::string& equation, const std::vector<Tensor>& tensors);
 // (end)
 
 

@@ -5,7 +5,7 @@ dtype inference that lets `x.shape` answer without a round trip."""
 
 from kiln import _rules as _r
 
-TABLE_HASH = 'cf47d6a7543ce10c'
+TABLE_HASH = 'af1d0cbf4b3a626f'
 
 OPS = {}
 
@@ -527,6 +527,76 @@ def _infer_select_backward(_op, grad_output, input_sizes, dim, index):
 
 
 OPS['select_backward'] = dict(name='select_backward', overload=None, id=928, args=[('grad_output', 'Tensor', '<required>', False), ('input_sizes', 'int[]', '<required>', False), ('dim', 'int', '<required>', False), ('index', 'int', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['grad_output'], impl='custom', family='index', infer=_infer_select_backward, client={})
+
+def _infer_mm(_op, self, mat2):
+    compute = _r.same_dtype(_op, self, mat2)
+    return [(_r.mm(_op, self, mat2), compute)]
+
+
+OPS['mm'] = dict(name='mm', overload=None, id=800, args=[('self', 'Tensor', '<required>', False), ('mat2', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['mat2', 'self'], impl='kernel', family='linalg', infer=_infer_mm, client={})
+
+def _infer_bmm(_op, self, mat2):
+    compute = _r.same_dtype(_op, self, mat2)
+    return [(_r.bmm(_op, self, mat2), compute)]
+
+
+OPS['bmm'] = dict(name='bmm', overload=None, id=801, args=[('self', 'Tensor', '<required>', False), ('mat2', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['mat2', 'self'], impl='kernel', family='linalg', infer=_infer_bmm, client={})
+
+def _infer_addmm(_op, self, mat1, mat2, beta, alpha):
+    compute = _r.addmm_dtype(_op, self, mat1, mat2)
+    return [(_r.addmm(_op, self, mat1, mat2), compute)]
+
+
+OPS['addmm'] = dict(name='addmm', overload=None, id=802, args=[('self', 'Tensor', '<required>', False), ('mat1', 'Tensor', '<required>', False), ('mat2', 'Tensor', '<required>', False), ('beta', 'Scalar', '1', True), ('alpha', 'Scalar', '1', True)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['mat1', 'mat2', 'self'], impl='kernel', family='linalg', infer=_infer_addmm, client={})
+
+def _infer_baddbmm(_op, self, batch1, batch2, beta, alpha):
+    compute = _r.same_dtype(_op, batch1, batch2)
+    return [(_r.baddbmm(_op, self, batch1, batch2), compute)]
+
+
+OPS['baddbmm'] = dict(name='baddbmm', overload=None, id=803, args=[('self', 'Tensor', '<required>', False), ('batch1', 'Tensor', '<required>', False), ('batch2', 'Tensor', '<required>', False), ('beta', 'Scalar', '1', True), ('alpha', 'Scalar', '1', True)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['batch1', 'batch2', 'self'], impl='kernel', family='linalg', infer=_infer_baddbmm, client={})
+
+def _infer_mv(_op, self, vec):
+    compute = _r.same_dtype(_op, self, vec)
+    return [(_r.mv(_op, self, vec), compute)]
+
+
+OPS['mv'] = dict(name='mv', overload=None, id=804, args=[('self', 'Tensor', '<required>', False), ('vec', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self', 'vec'], impl='kernel', family='linalg', infer=_infer_mv, client={})
+
+def _infer_addmv(_op, self, mat, vec, beta, alpha):
+    compute = _r.same_dtype(_op, mat, vec)
+    return [(_r.addmv(_op, self, mat, vec), compute)]
+
+
+OPS['addmv'] = dict(name='addmv', overload=None, id=805, args=[('self', 'Tensor', '<required>', False), ('mat', 'Tensor', '<required>', False), ('vec', 'Tensor', '<required>', False), ('beta', 'Scalar', '1', True), ('alpha', 'Scalar', '1', True)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['mat', 'self', 'vec'], impl='kernel', family='linalg', infer=_infer_addmv, client={})
+
+def _infer_dot(_op, self, tensor):
+    compute = _r.dot_dtype(_op, self, tensor)
+    return [(_r.dot(_op, self, tensor), compute)]
+
+
+OPS['dot'] = dict(name='dot', overload=None, id=806, args=[('self', 'Tensor', '<required>', False), ('tensor', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self', 'tensor'], impl='kernel', family='linalg', infer=_infer_dot, client={})
+
+def _infer_matmul(_op, self, other):
+    compute = _r.matmul_dtype(_op, self, other)
+    return [(_r.matmul(_op, self, other), compute)]
+
+
+OPS['matmul'] = dict(name='matmul', overload=None, id=807, args=[('self', 'Tensor', '<required>', False), ('other', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['other', 'self'], impl='composite', family='linalg', infer=_infer_matmul, client={})
+
+def _infer_outer(_op, self, vec2):
+    compute = _r.promote(_op, self, vec2)
+    return [(_r.outer(_op, self, vec2), compute)]
+
+
+OPS['outer'] = dict(name='outer', overload=None, id=808, args=[('self', 'Tensor', '<required>', False), ('vec2', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self', 'vec2'], impl='composite', family='linalg', infer=_infer_outer, client={})
+
+def _infer_einsum(_op, equation, tensors, path):
+    compute = _r.einsum_dtype(_op, tensors)
+    return [(_r.einsum(_op, equation, tensors), compute)]
+
+
+OPS['einsum'] = dict(name='einsum', overload=None, id=809, args=[('equation', 'str', '<required>', False), ('tensors', 'Tensor[]', '<required>', False), ('path', 'int[]?', 'None', True)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['tensors'], impl='composite', family='linalg', infer=_infer_einsum, client={})
 
 def _infer__fused_sgd_(_op, params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov, maximize, is_first_step):
     return []

@@ -446,6 +446,285 @@ def addc_dtype(op, self, tensor1, tensor2, value, is_div):
 
 
 # ---- linear algebra ----
+# Twins of engine/ops/rules_linalg.cc (same checks, same messages).
+
+def same_dtype(op, a, b):
+    if a.dtype != b.dtype:
+        fail("RuntimeError", "%s: expected scalar type %s but found %s"
+             % (op, torch_type_name(a.dtype), torch_type_name(b.dtype)))
+    return a.dtype
+
+
+def addmm_dtype(op, self, mat1, mat2):
+    if self.dtype != mat2.dtype:
+        fail("RuntimeError", "%s: self and mat2 must have the same dtype" % op)
+    if mat1.dtype != mat2.dtype:
+        fail("RuntimeError", "%s: mat1 and mat2 must have the same dtype" % op)
+    return mat2.dtype
+
+
+def dot_dtype(op, a, b):
+    if a.dtype != b.dtype:
+        fail("RuntimeError", "%s: expected both vectors to have same dtype, but found %s and %s"
+             % (op, torch_type_name(a.dtype), torch_type_name(b.dtype)))
+    return a.dtype
+
+
+def matmul_dtype(op, a, b):
+    if len(a.shape) == 1 and len(b.shape) == 1:
+        return dot_dtype(op, a, b)
+    return same_dtype(op, a, b)
+
+
+def einsum_dtype(op, tensors):
+    if not tensors:
+        fail("RuntimeError", "%s(): must provide at least one operand" % op)
+    for x in tensors:
+        same_dtype(op, tensors[0], x)
+    return tensors[0].dtype
+
+
+def _check_multipliable(op, n, m, k, p):
+    if m != k:
+        fail("RuntimeError", "%s: mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)"
+             % (op, n, m, k, p))
+
+
+def _check_mv(op, self_dim, self_n, mat, vec):
+    if not (len(mat.shape) == 2 and len(vec.shape) == 1 and self_dim <= 1):
+        fail("RuntimeError", "%s: vector + matrix @ vector expected, got %d, %d, %d"
+             % (op, self_dim, len(mat.shape), len(vec.shape)))
+    if not (mat.shape[1] == vec.shape[0] and (self_n == mat.shape[0] or self_n == 1)):
+        fail("RuntimeError", "%s: size mismatch, got %d, %dx%d,%d"
+             % (op, self_n, mat.shape[0], mat.shape[1], vec.shape[0]))
+
+
+def mm(op, self, mat2):
+    for x, what in ((self, "self"), (mat2, "mat2")):
+        if len(x.shape) != 2:
+            fail("RuntimeError", "%s: %s must be a matrix" % (op, what))
+    _check_multipliable(op, self.shape[0], self.shape[1], mat2.shape[0], mat2.shape[1])
+    return (self.shape[0], mat2.shape[1])
+
+
+def bmm(op, self, mat2):
+    for x, what in ((self, "batch1"), (mat2, "batch2")):
+        if len(x.shape) != 3:
+            fail("RuntimeError", "%s: %s must be a 3D tensor" % (op, what))
+    a, b = self.shape, mat2.shape
+    if not (b[0] == a[0] and b[1] == a[2]):
+        fail("RuntimeError", "%s: Expected size for first two dimensions of batch2 tensor to be: "
+             "[%d, %d] but got: [%d, %d]." % (op, a[0], a[2], b[0], b[1]))
+    return (a[0], a[1], b[2])
+
+
+
+def addmm(op, self, mat1, mat2):
+    for x, what in ((mat1, "mat1"), (mat2, "mat2")):
+        if len(x.shape) != 2:
+            fail("RuntimeError", "%s: %s must be a matrix, got %d-D tensor" % (op, what, len(x.shape)))
+    _check_multipliable(op, mat1.shape[0], mat1.shape[1], mat2.shape[0], mat2.shape[1])
+    return expand(op, self, (mat1.shape[0], mat2.shape[1]))
+
+
+def baddbmm(op, self, batch1, batch2):
+    return expand(op, self, bmm(op, batch1, batch2))
+
+
+def mv(op, self, vec):
+    _check_mv(op, 1, self.shape[0] if len(self.shape) == 2 else 1, self, vec)
+    return (self.shape[0],)
+
+
+def addmv(op, self, mat, vec):
+    n = self.shape[0] if len(self.shape) == 1 else 1
+    _check_mv(op, len(self.shape), n if len(mat.shape) == 2 else 1, mat, vec)
+    return (mat.shape[0],)
+
+
+def dot(op, self, tensor):
+    if not (len(self.shape) == 1 and len(tensor.shape) == 1):
+        fail("RuntimeError", "%s: 1D tensors expected, but got %dD and %dD tensors"
+             % (op, len(self.shape), len(tensor.shape)))
+    a, b = self.shape[0], tensor.shape[0]
+    if a != b:
+        fail("RuntimeError", "%s: inconsistent tensor size, expected tensor [%d] and src [%d] to "
+             "have the same number of elements, but got %d and %d elements respectively"
+             % (op, a, b, a, b))
+    return ()
+
+
+def outer(op, self, vec2):
+    for x, what in ((self, "self"), (vec2, "vec2")):
+        if len(x.shape) != 1:
+            fail("RuntimeError", "%s: Expected 1-D argument %s, but got %d-D" % (op, what, len(x.shape)))
+    return (self.shape[0], vec2.shape[0])
+
+
+def matmul(op, self, other):
+    da, db = len(self.shape), len(other.shape)
+    if da < 1 or db < 1:
+        fail("RuntimeError", "%s: both arguments to matmul need to be at least 1D, but they are "
+             "%dD and %dD" % (op, da, db))
+    a, b = self.shape, other.shape
+    if da == 1 and db == 1:
+        return dot(op, self, other)
+    if db == 1:
+        rows = numel(a[:-1])
+        if a[-1] != b[0]:
+            fail("RuntimeError", "%s: size mismatch, got %d, %dx%d,%d" % (op, rows, rows, a[-1], b[0]))
+        return tuple(a[:-1])
+    if db == 2 and da not in (1, 2):
+        _check_multipliable(op, numel(a[:-1]), a[-1], b[0], b[1])
+        return tuple(a[:-1]) + (b[1],)
+    if db == 2:
+        _check_multipliable(op, a[0] if da == 2 else 1, a[-1], b[0], b[1])
+        return (a[0], b[1]) if da == 2 else (b[1],)
+    ba = tuple(a[:-2]) if da > 2 else ()
+    bb = tuple(b[:-2])
+    nb = max(len(ba), len(bb))
+    out = []
+    for i in range(nb):
+        x = 1 if i + len(ba) < nb else ba[i + len(ba) - nb]
+        y = 1 if i + len(bb) < nb else bb[i + len(bb) - nb]
+        if not (x == y or x == 1 or y == 1):
+            fail("RuntimeError", "%s: The size of tensor a (%d) must match the size of tensor b (%d) "
+                 "at non-singleton dimension %d" % (op, x, y, i))
+        out.append(y if x == 1 else x)
+    m, k = a[-1], b[db - 2]
+    if m != k:
+        fail("RuntimeError", "%s: Expected size for first two dimensions of batch2 tensor to be: "
+             "[%d, %d] but got: [%d, %d]." % (op, numel(out), m, numel(out), k))
+    if da > 1:
+        out.append(a[da - 2])
+    out.append(b[db - 1])
+    return tuple(out)
+
+
+EINSUM_LETTERS = 52
+
+
+def _einsum_label(c):
+    return ord(c) - ord("A") if "A" <= c <= "Z" else ord(c) - ord("a") + 26
+
+
+def _einsum_char(label):
+    return chr(ord("A") + label) if label < 26 else chr(ord("a") + label - 26)
+
+
+def _is_subscript(c):
+    return ("a" <= c <= "z") or ("A" <= c <= "Z")
+
+
+def einsum_spec(op, equation, tensors):
+    """(inputs, output, sizes): each operand's labels, the output's, each label's size."""
+    arrow = equation.find("->")
+    lhs = equation if arrow < 0 else equation[:arrow]
+    terms = [[]]
+    i = 0
+    while i < len(lhs):
+        c = lhs[i]
+        if c == " ":
+            pass
+        elif c == ",":
+            terms.append([])
+        elif c == ".":
+            if lhs[i:i + 3] != "...":
+                fail("RuntimeError", "%s(): found '.' for operand %d that is not part of any ellipsis"
+                     % (op, len(terms) - 1))
+            if -1 in terms[-1]:
+                fail("RuntimeError", "%s(): found more than one ellipsis for operand %d"
+                     % (op, len(terms) - 1))
+            terms[-1].append(-1)
+            i += 2
+        else:
+            if not _is_subscript(c):
+                fail("RuntimeError", "%s(): invalid subscript given at index %d in the equation "
+                     "string, subscripts must be in [a-zA-Z]" % (op, i))
+            terms[-1].append(_einsum_label(c))
+        i += 1
+    if len(terms) > len(tensors):
+        fail("RuntimeError", "%s(): fewer operands were provided than specified in the equation" % op)
+    if len(terms) < len(tensors):
+        fail("RuntimeError", "%s(): more operands were provided than specified in the equation" % op)
+    ell = 0
+    for k, term in enumerate(terms):
+        nd, nl = len(tensors[k].shape), len(term)
+        if -1 in term:
+            if nl - 1 > nd:
+                fail("RuntimeError", "%s(): the number of subscripts in the equation (%d) is more "
+                     "than the number of dimensions (%d) for operand %d" % (op, nl - 1, nd, k))
+            ell = max(ell, nd - (nl - 1))
+        elif nl != nd:
+            fail("RuntimeError", "%s(): the number of subscripts in the equation (%d) does not match "
+                 "the number of dimensions (%d) for operand %d and no ellipsis was given"
+                 % (op, nl, nd, k))
+    sizes = [-1] * (EINSUM_LETTERS + ell)
+    count = [0] * EINSUM_LETTERS
+    inputs = []
+    for k, term in enumerate(terms):
+        shape = tensors[k].shape
+        labels = []
+        for lab in term:
+            if lab >= 0:
+                if lab in labels:
+                    fail("RuntimeError", "%s(): subscript %s is repeated for operand %d (diagonals "
+                         "and traces are not supported)" % (op, _einsum_char(lab), k))
+                labels.append(lab)
+                count[lab] += 1
+                continue
+            e = len(shape) - (len(term) - 1)
+            labels.extend(EINSUM_LETTERS + ell - e + j for j in range(e))
+        for d, lab in enumerate(labels):
+            s, seen = shape[d], sizes[lab]
+            if not (seen in (-1, 1) or s == 1 or s == seen):
+                if lab < EINSUM_LETTERS:
+                    fail("RuntimeError", "%s(): subscript %s has size %d for operand %d which does not "
+                         "broadcast with previously seen size %d" % (op, _einsum_char(lab), s, k, seen))
+                fail("RuntimeError", "%s(): dimension %d covered by ellipsis in operand %d has size %d "
+                     "which does not broadcast with previously seen ellipsis with size %d for the "
+                     "respective dimension" % (op, lab - EINSUM_LETTERS, k, s, seen))
+            if seen in (-1, 1):
+                sizes[lab] = s
+        inputs.append(labels)
+    if arrow < 0:
+        output = [EINSUM_LETTERS + j for j in range(ell)]
+        output += [lab for lab in range(EINSUM_LETTERS) if count[lab] == 1]
+        return inputs, output, sizes
+    rhs = equation[arrow + 2:]
+    output = []
+    out_ell = False
+    i = 0
+    while i < len(rhs):
+        c = rhs[i]
+        if c == " ":
+            i += 1
+            continue
+        if c == ".":
+            if rhs[i:i + 3] != "..." or out_ell:
+                fail("RuntimeError", "%s(): found '.' for output that is not part of any ellipsis" % op)
+            output += [EINSUM_LETTERS + j for j in range(ell)]
+            out_ell = True
+            i += 3
+            continue
+        if not _is_subscript(c):
+            fail("RuntimeError", "%s(): invalid subscript given at index %d in the equation string, "
+                 "subscripts must be in [a-zA-Z]" % (op, arrow + 2 + i))
+        lab = _einsum_label(c)
+        if lab in output:
+            fail("RuntimeError", "%s(): output subscript %s appears more than once in the output" % (op, c))
+        if count[lab] == 0:
+            fail("RuntimeError", "%s(): output subscript %s does not appear in the equation for any "
+                 "input operand" % (op, c))
+        output.append(lab)
+        i += 1
+    return inputs, output, sizes
+
+
+def einsum(op, equation, tensors):
+    einsum_dtype(op, tensors)
+    _, output, sizes = einsum_spec(op, equation, tensors)
+    return tuple(sizes[lab] for lab in output)
 # (end)
 
 
