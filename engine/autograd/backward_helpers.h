@@ -2,6 +2,7 @@
 // backend and are themselves differentiable (double backward).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -110,5 +111,21 @@ Tensor bmm_batch2_backward(const Tensor& grad, const Tensor& batch1, const Scala
 Tensor mv_mat_backward(const Tensor& grad, const Tensor& vec, const Scalar& alpha);
 Tensor mv_vec_backward(const Tensor& grad, const Tensor& mat, const Scalar& alpha);
 // (end of linalg)
+// ---- nn_seq (engine/autograd/backward_nn_seq.cc) ----
+// Grouped gradients: one fused backward op each, unneeded outputs left undefined. The
+// attention's come back in the broadcast batch shape; the engine sums them to each input's.
+std::vector<Tensor> linear_backward_grads(const Tensor& grad, const Tensor& input,
+                                          const Tensor& weight, const std::array<bool, 3>& mask);
+std::vector<Tensor> sdpa_backward_grads(const Tensor& grad, const Tensor& query,
+                                        const Tensor& key, const Tensor& value,
+                                        const Tensor& attn, double dropout_p,
+                                        const std::array<bool, 3>& mask);
+std::vector<Tensor> lstm_gates_backward_grads(const Tensor& grad_hy, const Tensor& grad_cy,
+                                              const Tensor& gates, const Tensor& cx,
+                                              const Tensor& cy, const std::array<bool, 2>& mask);
+std::vector<Tensor> gru_gates_backward_grads(const Tensor& grad, const Tensor& igates,
+                                             const Tensor& hgates, const Tensor& hx,
+                                             const std::array<bool, 3>& mask);
+// (end of nn_seq)
 
 }  // namespace kiln

@@ -6,6 +6,7 @@
 #include "kernels/cpu/optim.h"
 #include "kernels/cpu/index.h"
 #include "kernels/cpu/linalg.h"
+#include "kernels/cpu/nn_seq.h"
 #include "kernels/cpu/reduce.h"
 #include "kernels/cpu/unary.h"
 
@@ -122,6 +123,18 @@ void bind_cpu(KernelTable& t) {
   t.clip_grad_norm_ = cpu::clip_grad_norm;
   t.clip_grad_value_ = cpu::clip_grad_value;
   // (end of optim)
+
+
+  // ---- nn_seq: linear, attention, RNN cell gates (kernels/cpu/nn_seq.h) ----
+  t.linear = cpu::linear;
+  t.linear_backward = cpu::linear_backward;
+  t._scaled_dot_product_attention = cpu::scaled_dot_product_attention;
+  t._scaled_dot_product_attention_backward = cpu::scaled_dot_product_attention_backward;
+  t._lstm_cell_gates = cpu::lstm_cell_gates;
+  t._lstm_cell_gates_backward = cpu::lstm_cell_gates_backward;
+  t._gru_cell_gates = cpu::gru_cell_gates;
+  t._gru_cell_gates_backward = cpu::gru_cell_gates_backward;
+  // (end of nn_seq)
 
 
 }

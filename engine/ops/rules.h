@@ -281,6 +281,49 @@ DType clip_norm_dtype(const char* op, const std::vector<Tensor>& grads);
 // (end)
 
 
+// ---- nn_seq: linear, bilinear, attention, RNN cells (rules_nn_seq.cc) ----
+// Every defined tensor argument has the first one's dtype ("expected scalar type Float but
+// found Double"); undefined (None) ones are skipped.
+DType seq_dtype(const char* op, const Tensor& a, const Tensor& b);
+DType seq_dtype(const char* op, const Tensor& a, const Tensor& b, const Tensor& c);
+DType seq_dtype(const char* op, const Tensor& a, const Tensor& b, const Tensor& c,
+                const Tensor& d);
+// linear: input (*, in), weight (out, in), bias broadcastable to (*, out) -> (*, out).
+Shape linear(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias);
+Shape linear_bias_grad(const char* op, const Tensor& self, const Tensor& grad_output,
+                       const Tensor& weight);
+// bilinear: (*, in1), (*, in2) with equal batch dims, weight (out, in1, in2) -> (*, out).
+Shape bilinear(const char* op, const Tensor& input1, const Tensor& input2, const Tensor& weight,
+               const Tensor& bias);
+// Attention: query, key, value agree in dtype; a mask is bool or of query's dtype, and not
+// given together with is_causal.
+DType sdpa_dtype(const char* op, const Tensor& query, const Tensor& key, const Tensor& value,
+                 const Tensor& attn_mask, bool is_causal);
+// (..., L, E), (..., S, E), (..., S, Ev) -> (batch..., L, Ev), the batch dims (and the mask's)
+// broadcast; sdpa_attn is the probabilities' shape (batch..., L, S).
+Shape sdpa(const char* op, const Tensor& query, const Tensor& key, const Tensor& value,
+           const Tensor& attn_mask, double dropout_p);
+Shape sdpa_attn(const char* op, const Tensor& query, const Tensor& key, const Tensor& value,
+                const Tensor& attn_mask);
+// A gradient in the broadcast batch shape: grad_output's batch dims, t's last two.
+Shape sdpa_grad(const char* op, const Tensor& grad_output, const Tensor& t);
+// RNN cells: input (B, in) or (in), hidden (B, H) or (H), w_ih (G*H, in), w_hh (G*H, H),
+// biases (G*H), G = 4 (LSTM) or 3 (GRU).
+DType rnn_cell_dtype(const char* op, const Tensor& input, const std::vector<Tensor>& hx,
+                     const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                     const Tensor& b_hh);
+DType rnn_cell_dtype(const char* op, const Tensor& input, const Tensor& hx, const Tensor& w_ih,
+                     const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh);
+Shape lstm_cell(const char* op, const Tensor& input, const std::vector<Tensor>& hx,
+                const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh);
+Shape gru_cell(const char* op, const Tensor& input, const Tensor& hx, const Tensor& w_ih,
+               const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh);
+// The fused gate kernels: gates (B, 4H) with cx (B, H); igates, hgates (B, 3H) with hx (B, H).
+Shape lstm_gates(const char* op, const Tensor& gates, const Tensor& cx);
+Shape gru_gates(const char* op, const Tensor& igates, const Tensor& hgates, const Tensor& hx);
+// (end)
+
+
 }  // namespace kiln::rules
 
 #include "engine/ops/rules_inl.h"

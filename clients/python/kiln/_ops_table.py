@@ -5,7 +5,7 @@ dtype inference that lets `x.shape` answer without a round trip."""
 
 from kiln import _rules as _r
 
-TABLE_HASH = 'af1d0cbf4b3a626f'
+TABLE_HASH = 'e4a5db9bff03d224'
 
 OPS = {}
 
@@ -597,6 +597,90 @@ def _infer_einsum(_op, equation, tensors, path):
 
 
 OPS['einsum'] = dict(name='einsum', overload=None, id=809, args=[('equation', 'str', '<required>', False), ('tensors', 'Tensor[]', '<required>', False), ('path', 'int[]?', 'None', True)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['tensors'], impl='composite', family='linalg', infer=_infer_einsum, client={})
+
+def _infer_linear(_op, input, weight, bias):
+    compute = _r.seq_dtype(_op, input, weight, bias)
+    return [(_r.linear(_op, input, weight, bias), compute)]
+
+
+OPS['linear'] = dict(name='linear', overload=None, id=1500, args=[('input', 'Tensor', '<required>', False), ('weight', 'Tensor', '<required>', False), ('bias', 'Tensor?', 'None', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='kernel', family='nn_seq', infer=_infer_linear, client={})
+
+def _infer_linear_backward(_op, self, grad_output, weight, input_grad, weight_grad, bias_grad):
+    compute = _r.seq_dtype(_op, self, grad_output, weight)
+    return [(_r.shape_of(_op, self), compute), (_r.shape_of(_op, weight), compute), (_r.linear_bias_grad(_op, self, grad_output, weight), compute)]
+
+
+OPS['linear_backward'] = dict(name='linear_backward', overload=None, id=1501, args=[('self', 'Tensor', '<required>', False), ('grad_output', 'Tensor', '<required>', False), ('weight', 'Tensor', '<required>', False), ('input_grad', 'bool', 'True', False), ('weight_grad', 'bool', 'True', False), ('bias_grad', 'bool', 'True', False)], rets=[('Tensor', 'grad_input'), ('Tensor', 'grad_weight'), ('Tensor', 'grad_bias')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_seq', infer=_infer_linear_backward, client={})
+
+def _infer_bilinear(_op, input1, input2, weight, bias):
+    compute = _r.seq_dtype(_op, input1, input2, weight, bias)
+    return [(_r.bilinear(_op, input1, input2, weight, bias), compute)]
+
+
+OPS['bilinear'] = dict(name='bilinear', overload=None, id=1502, args=[('input1', 'Tensor', '<required>', False), ('input2', 'Tensor', '<required>', False), ('weight', 'Tensor', '<required>', False), ('bias', 'Tensor?', 'None', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input1', 'input2', 'weight'], impl='composite', family='nn_seq', infer=_infer_bilinear, client={})
+
+def _infer_scaled_dot_product_attention(_op, query, key, value, attn_mask, dropout_p, is_causal):
+    compute = _r.sdpa_dtype(_op, query, key, value, attn_mask, is_causal)
+    return [(_r.sdpa(_op, query, key, value, attn_mask, dropout_p), compute)]
+
+
+OPS['scaled_dot_product_attention'] = dict(name='scaled_dot_product_attention', overload=None, id=1503, args=[('query', 'Tensor', '<required>', False), ('key', 'Tensor', '<required>', False), ('value', 'Tensor', '<required>', False), ('attn_mask', 'Tensor?', 'None', False), ('dropout_p', 'float', '0.0', False), ('is_causal', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['key', 'query', 'value'], impl='composite', family='nn_seq', infer=_infer_scaled_dot_product_attention, client={})
+
+def _infer__scaled_dot_product_attention(_op, query, key, value, attn_mask, dropout_p, is_causal):
+    compute = _r.sdpa_dtype(_op, query, key, value, attn_mask, is_causal)
+    return [(_r.sdpa(_op, query, key, value, attn_mask, dropout_p), compute), (_r.sdpa_attn(_op, query, key, value, attn_mask), compute)]
+
+
+OPS['_scaled_dot_product_attention'] = dict(name='_scaled_dot_product_attention', overload=None, id=1504, args=[('query', 'Tensor', '<required>', False), ('key', 'Tensor', '<required>', False), ('value', 'Tensor', '<required>', False), ('attn_mask', 'Tensor?', 'None', False), ('dropout_p', 'float', '0.0', False), ('is_causal', 'bool', 'False', False)], rets=[('Tensor', 'output'), ('Tensor', 'attn')], method=False, inplace=False, out=False, dynamic=False, differentiable=['key', 'query', 'value'], impl='kernel', family='nn_seq', infer=_infer__scaled_dot_product_attention, client={})
+
+def _infer__scaled_dot_product_attention_backward(_op, grad_output, query, key, value, attn, dropout_p):
+    compute = _r.seq_dtype(_op, query, key, value, grad_output)
+    return [(_r.sdpa_grad(_op, grad_output, query), compute), (_r.sdpa_grad(_op, grad_output, key), compute), (_r.sdpa_grad(_op, grad_output, value), compute)]
+
+
+OPS['_scaled_dot_product_attention_backward'] = dict(name='_scaled_dot_product_attention_backward', overload=None, id=1505, args=[('grad_output', 'Tensor', '<required>', False), ('query', 'Tensor', '<required>', False), ('key', 'Tensor', '<required>', False), ('value', 'Tensor', '<required>', False), ('attn', 'Tensor', '<required>', False), ('dropout_p', 'float', '<required>', False)], rets=[('Tensor', 'grad_query'), ('Tensor', 'grad_key'), ('Tensor', 'grad_value')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_seq', infer=_infer__scaled_dot_product_attention_backward, client={})
+
+def _infer_lstm_cell(_op, input, hx, w_ih, w_hh, b_ih, b_hh):
+    compute = _r.rnn_cell_dtype(_op, input, hx, w_ih, w_hh, b_ih, b_hh)
+    return [(_r.lstm_cell(_op, input, hx, w_ih, w_hh, b_ih, b_hh), compute), (_r.lstm_cell(_op, input, hx, w_ih, w_hh, b_ih, b_hh), compute)]
+
+
+OPS['lstm_cell'] = dict(name='lstm_cell', overload=None, id=1506, args=[('input', 'Tensor', '<required>', False), ('hx', 'Tensor[]', '<required>', False), ('w_ih', 'Tensor', '<required>', False), ('w_hh', 'Tensor', '<required>', False), ('b_ih', 'Tensor?', 'None', False), ('b_hh', 'Tensor?', 'None', False)], rets=[('Tensor', 'result0'), ('Tensor', 'result1')], method=False, inplace=False, out=False, dynamic=False, differentiable=['b_hh', 'b_ih', 'hx', 'input', 'w_hh', 'w_ih'], impl='composite', family='nn_seq', infer=_infer_lstm_cell, client={})
+
+def _infer_gru_cell(_op, input, hx, w_ih, w_hh, b_ih, b_hh):
+    compute = _r.rnn_cell_dtype(_op, input, hx, w_ih, w_hh, b_ih, b_hh)
+    return [(_r.gru_cell(_op, input, hx, w_ih, w_hh, b_ih, b_hh), compute)]
+
+
+OPS['gru_cell'] = dict(name='gru_cell', overload=None, id=1507, args=[('input', 'Tensor', '<required>', False), ('hx', 'Tensor', '<required>', False), ('w_ih', 'Tensor', '<required>', False), ('w_hh', 'Tensor', '<required>', False), ('b_ih', 'Tensor?', 'None', False), ('b_hh', 'Tensor?', 'None', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['b_hh', 'b_ih', 'hx', 'input', 'w_hh', 'w_ih'], impl='composite', family='nn_seq', infer=_infer_gru_cell, client={})
+
+def _infer__lstm_cell_gates(_op, gates, cx):
+    compute = _r.seq_dtype(_op, gates, cx)
+    return [(_r.lstm_gates(_op, gates, cx), compute), (_r.lstm_gates(_op, gates, cx), compute)]
+
+
+OPS['_lstm_cell_gates'] = dict(name='_lstm_cell_gates', overload=None, id=1508, args=[('gates', 'Tensor', '<required>', False), ('cx', 'Tensor', '<required>', False)], rets=[('Tensor', 'hy'), ('Tensor', 'cy')], method=False, inplace=False, out=False, dynamic=False, differentiable=['cx', 'gates'], impl='kernel', family='nn_seq', infer=_infer__lstm_cell_gates, client={})
+
+def _infer__lstm_cell_gates_backward(_op, grad_hy, grad_cy, gates, cx, cy):
+    compute = _r.seq_dtype(_op, gates, cx, grad_hy, grad_cy)
+    return [(_r.shape_of(_op, gates), compute), (_r.shape_of(_op, cx), compute)]
+
+
+OPS['_lstm_cell_gates_backward'] = dict(name='_lstm_cell_gates_backward', overload=None, id=1509, args=[('grad_hy', 'Tensor', '<required>', False), ('grad_cy', 'Tensor', '<required>', False), ('gates', 'Tensor', '<required>', False), ('cx', 'Tensor', '<required>', False), ('cy', 'Tensor', '<required>', False)], rets=[('Tensor', 'grad_gates'), ('Tensor', 'grad_cx')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_seq', infer=_infer__lstm_cell_gates_backward, client={})
+
+def _infer__gru_cell_gates(_op, igates, hgates, hx):
+    compute = _r.seq_dtype(_op, igates, hgates, hx)
+    return [(_r.gru_gates(_op, igates, hgates, hx), compute)]
+
+
+OPS['_gru_cell_gates'] = dict(name='_gru_cell_gates', overload=None, id=1510, args=[('igates', 'Tensor', '<required>', False), ('hgates', 'Tensor', '<required>', False), ('hx', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['hgates', 'hx', 'igates'], impl='kernel', family='nn_seq', infer=_infer__gru_cell_gates, client={})
+
+def _infer__gru_cell_gates_backward(_op, grad_hy, igates, hgates, hx):
+    compute = _r.seq_dtype(_op, igates, hgates, hx, grad_hy)
+    return [(_r.shape_of(_op, igates), compute), (_r.shape_of(_op, hgates), compute), (_r.shape_of(_op, hx), compute)]
+
+
+OPS['_gru_cell_gates_backward'] = dict(name='_gru_cell_gates_backward', overload=None, id=1511, args=[('grad_hy', 'Tensor', '<required>', False), ('igates', 'Tensor', '<required>', False), ('hgates', 'Tensor', '<required>', False), ('hx', 'Tensor', '<required>', False)], rets=[('Tensor', 'grad_igates'), ('Tensor', 'grad_hgates'), ('Tensor', 'grad_hx')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_seq', infer=_infer__gru_cell_gates_backward, client={})
 
 def _infer__fused_sgd_(_op, params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov, maximize, is_first_step):
     return []

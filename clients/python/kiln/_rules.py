@@ -1357,3 +1357,196 @@ def clip_norm_dtype(op, grads):
         return default_dtype[0]
     return promote(op, *grads)
 # (end)
+
+
+# ---- nn_seq: linear, bilinear, attention, RNN cells ----
+
+def _same_dtype(op, *ts):
+    first = None
+    for t in ts:
+        if t is None:
+            continue
+        if first is None:
+            first = t
+        elif t.dtype != first.dtype:
+            fail("RuntimeError", "%s: expected scalar type %s but found %s"
+                 % (op, torch_type_name(first.dtype), torch_type_name(t.dtype)))
+    return first.dtype
+
+
+def seq_dtype(op, *ts):
+    return _same_dtype(op, *ts)
+
+
+def _check_expands(op, t, target):
+    n, m = len(target), len(t.shape)
+    if m > n:
+        fail("RuntimeError", "%s: the number of sizes provided (%d) must be greater or equal to the "
+             "number of dimensions in the tensor (%d)" % (op, n, m))
+    for i in range(m):
+        s, d = t.shape[m - 1 - i], target[n - 1 - i]
+        if s != d and s != 1:
+            fail("RuntimeError", "%s: The expanded size of the tensor (%d) must match the existing size "
+                 "(%d) at non-singleton dimension %d.  Target sizes: %s.  Tensor sizes: %s"
+                 % (op, d, s, n - 1 - i, shape_str(target), shape_str(t.shape)))
+
+
+def linear(op, input, weight, bias):
+    if len(input.shape) < 1:
+        fail("RuntimeError", "%s: both arguments to matmul need to be at least 1D, but they are 0D and %dD"
+             % (op, len(weight.shape)))
+    if len(weight.shape) != 2:
+        fail("RuntimeError", "%s: weight must be 2-D, got %d-D" % (op, len(weight.shape)))
+    k = input.shape[-1]
+    if k != weight.shape[1]:
+        fail("RuntimeError", "%s: mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)"
+             % (op, numel(input.shape) // (k or 1), k, weight.shape[1], weight.shape[0]))
+    out = tuple(input.shape[:-1]) + (weight.shape[0],)
+    if bias is not None:
+        _check_expands(op, bias, out)
+    return out
+
+
+def linear_bias_grad(op, self, grad_output, weight):
+    fwd = linear(op, self, weight, None)
+    if tuple(grad_output.shape) != fwd:
+        fail("RuntimeError", "%s: grad_output has shape %s, expected %s"
+             % (op, shape_str(grad_output.shape), shape_str(fwd)))
+    return (weight.shape[0],)
+
+
+def bilinear(op, input1, input2, weight, bias):
+    a, b = input1.shape, input2.shape
+    if len(a) != len(b):
+        fail("RuntimeError", "%s: bilinear(): input dimensions do not match: got %d and %d" % (op, len(a), len(b)))
+    if len(a) < 1:
+        fail("RuntimeError", "%s: bilinear(): inputs must be at least 1-D" % op)
+    for i in range(len(a) - 1):
+        if a[i] != b[i]:
+            fail("RuntimeError", "%s: bilinear(): input batch dimensions do not match at dim %d: got %d and %d"
+                 % (op, i, a[i], b[i]))
+    w = weight.shape
+    if len(w) != 3:
+        fail("RuntimeError", "%s: bilinear(): weight must be 3-D, got %d-D" % (op, len(w)))
+    if a[-1] != w[1]:
+        fail("RuntimeError", "%s: bilinear(): input1 size does not match weight size: got %d but expected %d"
+             % (op, a[-1], w[1]))
+    if b[-1] != w[2]:
+        fail("RuntimeError", "%s: bilinear(): input2 size does not match weight size: got %d but expected %d"
+             % (op, b[-1], w[2]))
+    if bias is not None and (len(bias.shape) != 1 or bias.shape[0] != w[0]):
+        fail("RuntimeError", "%s: bilinear(): bias size does not match weight size: got %d but expected %d"
+             % (op, bias.shape[-1] if bias.shape else 1, w[0]))
+    return tuple(a[:-1]) + (w[0],)
+
+
+def sdpa_dtype(op, query, key, value, attn_mask, is_causal):
+    if not (query.dtype == key.dtype == value.dtype):
+        fail("RuntimeError", "%s: Expected query, key, and value to have the same dtype, but got "
+             "query.dtype: %s key.dtype: %s and value.dtype: %s instead."
+             % (op, torch_type_name(query.dtype), torch_type_name(key.dtype), torch_type_name(value.dtype)))
+    if attn_mask is not None:
+        if attn_mask.dtype not in ("bool", query.dtype):
+            fail("RuntimeError", "%s: Expected attn_mask dtype to be bool or to match query dtype, but got %s"
+                 % (op, torch_type_name(attn_mask.dtype)))
+        if is_causal:
+            fail("RuntimeError", "%s: Explicit attn_mask should not be set when is_causal=True" % op)
+    return query.dtype
+
+
+def sdpa_attn(op, query, key, value, attn_mask):
+    q, k, v = tuple(query.shape), tuple(key.shape), tuple(value.shape)
+    if len(q) < 2 or len(k) < 2 or len(v) < 2:
+        fail("RuntimeError", "%s: query, key and value must be at least 2-D, got %d-D, %d-D and %d-D"
+             % (op, len(q), len(k), len(v)))
+    if q[-1] != k[-1]:
+        fail("RuntimeError", "%s: query and key must have the same embedding size, got %d and %d"
+             % (op, q[-1], k[-1]))
+    if k[-2] != v[-2]:
+        fail("RuntimeError", "%s: key and value must have the same sequence length, got %d and %d"
+             % (op, k[-2], v[-2]))
+    s = broadcast_shapes(op, broadcast_shapes(op, q[:-2], k[:-2]), v[:-2]) + (q[-2], k[-2])
+    if attn_mask is not None:
+        m = broadcast_shapes(op, s, tuple(attn_mask.shape))
+        if m[-2:] != s[-2:]:
+            fail("RuntimeError", "%s: attn_mask of shape %s does not broadcast to (L, S) = (%d, %d)"
+                 % (op, shape_str(attn_mask.shape), s[-2], s[-1]))
+        s = m
+    return s
+
+
+def sdpa(op, query, key, value, attn_mask, dropout_p):
+    if not (0 <= dropout_p <= 1):
+        fail("RuntimeError", "%s: dropout probability has to be between 0 and 1, but got %g" % (op, dropout_p))
+    return sdpa_attn(op, query, key, value, attn_mask)[:-1] + (value.shape[-1],)
+
+
+def sdpa_grad(op, grad_output, t):
+    if len(grad_output.shape) < 2 or len(t.shape) < 2:
+        fail("RuntimeError", "%s: expected at least 2-D tensors" % op)
+    return tuple(grad_output.shape[:-2]) + tuple(t.shape[-2:])
+
+
+def rnn_cell_dtype(op, input, hx, w_ih, w_hh, b_ih, b_hh):
+    if isinstance(hx, (list, tuple)):
+        if len(hx) != 2:
+            fail("RuntimeError", "%s: lstm_cell expects two hidden states" % op)
+        return _same_dtype(op, input, hx[0], hx[1], w_ih, w_hh, b_ih, b_hh)
+    return _same_dtype(op, input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def _check_rnn(op, cell, gates, input, hidden, w_ih, w_hh, b_ih, b_hh):
+    nd = len(input.shape)
+    if nd not in (1, 2):
+        fail("RuntimeError", "%s: %s: Expected input to be 1-D or 2-D but received %d-D tensor" % (op, cell, nd))
+    if len(w_ih.shape) != 2 or len(w_hh.shape) != 2:
+        fail("RuntimeError", "%s: w_ih and w_hh must be 2-D, got %d-D and %d-D" % (op, len(w_ih.shape), len(w_hh.shape)))
+    if input.shape[-1] != w_ih.shape[1]:
+        fail("RuntimeError", "%s: input has inconsistent input_size: got %d expected %d"
+             % (op, input.shape[-1], w_ih.shape[1]))
+    h = w_hh.shape[1]
+    for i, hx in enumerate(hidden):
+        if len(hx.shape) != nd:
+            fail("RuntimeError", "%s: %s: Expected hidden[%d] to be %d-D for a %d-D input, but got %d-D"
+                 % (op, cell, i, nd, nd, len(hx.shape)))
+        if nd == 2 and input.shape[0] != hx.shape[0]:
+            fail("RuntimeError", "%s: Input batch size %d doesn't match hidden%d batch size %d"
+                 % (op, input.shape[0], i, hx.shape[0]))
+        if hx.shape[-1] != h:
+            fail("RuntimeError", "%s: hidden%d has inconsistent hidden_size: got %d, expected %d"
+                 % (op, i, hx.shape[-1], h))
+    if w_ih.shape[0] != gates * h or w_hh.shape[0] != gates * h:
+        fail("RuntimeError", "%s: w_ih and w_hh must have %d * hidden_size = %d rows, got %d and %d"
+             % (op, gates, gates * h, w_ih.shape[0], w_hh.shape[0]))
+    for name, b in (("b_ih", b_ih), ("b_hh", b_hh)):
+        if b is not None and (len(b.shape) != 1 or b.shape[0] != gates * h):
+            fail("RuntimeError", "%s: %s must have shape [%d], got %s" % (op, name, gates * h, shape_str(b.shape)))
+
+
+def lstm_cell(op, input, hx, w_ih, w_hh, b_ih, b_hh):
+    if len(hx) != 2:
+        fail("RuntimeError", "%s: lstm_cell expects two hidden states" % op)
+    _check_rnn(op, "LSTMCell", 4, input, hx, w_ih, w_hh, b_ih, b_hh)
+    return tuple(hx[0].shape)
+
+
+def gru_cell(op, input, hx, w_ih, w_hh, b_ih, b_hh):
+    _check_rnn(op, "GRUCell", 3, input, [hx], w_ih, w_hh, b_ih, b_hh)
+    return tuple(hx.shape)
+
+
+def lstm_gates(op, gates, cx):
+    g, c = tuple(gates.shape), tuple(cx.shape)
+    if not (len(g) == 2 and len(c) == 2 and g[0] == c[0] and g[1] == 4 * c[1]):
+        fail("RuntimeError", "%s: expected gates (B, 4H) and cx (B, H), got %s and %s"
+             % (op, shape_str(g), shape_str(c)))
+    return c
+
+
+def gru_gates(op, igates, hgates, hx):
+    i, g, h = tuple(igates.shape), tuple(hgates.shape), tuple(hx.shape)
+    if not (len(i) == 2 and len(h) == 2 and i == g and i[0] == h[0] and i[1] == 3 * h[1]):
+        fail("RuntimeError", "%s: expected igates and hgates (B, 3H) and hx (B, H), got %s, %s and %s"
+             % (op, shape_str(i), shape_str(g), shape_str(h)))
+    return h
+# (end)
