@@ -78,7 +78,7 @@ def test_hung_daemon_is_noticed_within_the_keepalive_deadline(spawn):
         t0 = time.time()
         with pytest.raises(ConnectionError):
             (t + 1).tolist()
-        assert time.time() - t0 < 30
+        assert time.time() - t0 < 60  # keepalive: a ping every 10 s, 20 s to answer
     finally:
         d.proc.send_signal(signal.SIGCONT)
     c.close()

@@ -3,7 +3,8 @@
 Ops are appended to `buf` in the packed encoding and sent as a batch when it grows past
 FLUSH_BYTES or when the caller needs an answer (a sync point). A reader thread collects the
 daemon's replies; failures reported by the daemon are raised as RemoteError at the next sync
-point. A dead connection is noticed by gRPC keepalive within seconds and raised as
+point. A dead connection is noticed by gRPC keepalive (within ~30 s; generous, because a
+loaded box can delay a ping ack by seconds mid-transfer) and raised as
 ConnectionError at whatever call is waiting; nothing waits forever."""
 
 import os
@@ -49,7 +50,7 @@ class Client:
         self.daemon = daemon  # a private kilnd this client owns (stopped on close)
         opts = [("grpc.max_send_message_length", _MAX_MSG),
                 ("grpc.max_receive_message_length", _MAX_MSG),
-                ("grpc.keepalive_time_ms", 5000), ("grpc.keepalive_timeout_ms", 5000),
+                ("grpc.keepalive_time_ms", 10000), ("grpc.keepalive_timeout_ms", 20000),
                 ("grpc.keepalive_permit_without_calls", 1),
                 ("grpc.http2.max_pings_without_data", 0),
                 ("grpc.http2.lookahead_bytes", 64 << 20)]
