@@ -3,7 +3,8 @@
 Ops are appended to `buf` in the packed encoding and sent as a batch when it grows past
 FLUSH_BYTES or when the caller needs an answer (a sync point). A reader thread collects the
 daemon's replies; failures reported by the daemon are raised as RemoteError at the next sync
-point. A dead connection is noticed by gRPC keepalive within seconds and raised as
+point. A dead connection is noticed by gRPC keepalive (within ~30 s; generous, because a
+loaded box can delay a ping ack by seconds mid-transfer) and raised as
 ConnectionError at whatever call is waiting; nothing waits forever."""
 
 import os
@@ -17,7 +18,7 @@ import grpc
 
 from kiln import _wire as wire
 from kiln._ops_table import TABLE_HASH
-from kiln._proto import KilnStub, pb
+from kiln._proto import KilnStub, data_chunk, pb
 
 FLUSH_BYTES = 64 << 10      # a batch is sent once this many bytes of commands are queued
 MAX_INFLIGHT = 64           # batches queued for gRPC before the client waits for the daemon
@@ -49,9 +50,10 @@ class Client:
         self.daemon = daemon  # a private kilnd this client owns (stopped on close)
         opts = [("grpc.max_send_message_length", _MAX_MSG),
                 ("grpc.max_receive_message_length", _MAX_MSG),
-                ("grpc.keepalive_time_ms", 5000), ("grpc.keepalive_timeout_ms", 5000),
+                ("grpc.keepalive_time_ms", 10000), ("grpc.keepalive_timeout_ms", 20000),
                 ("grpc.keepalive_permit_without_calls", 1),
-                ("grpc.http2.max_pings_without_data", 0)]
+                ("grpc.http2.max_pings_without_data", 0),
+                ("grpc.http2.lookahead_bytes", 64 << 20)]
         if tls or root_certificates is not None:
             creds = grpc.ssl_channel_credentials(root_certificates=root_certificates)
             self.channel = grpc.secure_channel(address, creds, options=opts)
@@ -219,7 +221,7 @@ class Client:
             for off in range(0, n, CHUNK):
                 piece = mv[off:off + CHUNK]
                 crc = zlib.crc32(piece, crc)
-                yield pb.UploadChunk(data=bytes(piece))
+                yield data_chunk(piece)
             yield pb.UploadChunk(trailer=pb.TransferTrailer(crc32=crc))
         self._check_alive()
         try:
@@ -236,15 +238,19 @@ class Client:
             out = bytearray(head.nbytes)
             off, crc = 0, 0
             for c in it:
-                part = c.WhichOneof("part")
-                if part == "data":
-                    n = len(c.data)
-                    out[off:off + n] = c.data
-                    crc = zlib.crc32(c.data, crc)
+                if isinstance(c, tuple):
+                    data = c[1]
+                    n = len(data)
+                    if off + n > head.nbytes:
+                        raise RemoteError("fetch", "DataLoss", "Download: more bytes than announced")
+                    out[off:off + n] = data
+                    crc = zlib.crc32(data, crc)
                     off += n
-                elif part == "trailer":
+                elif c.WhichOneof("part") == "trailer":
                     if c.trailer.crc32 != crc or off != head.nbytes:
                         raise RemoteError("fetch", "DataLoss", "Download: size or crc32 mismatch")
+                elif c.WhichOneof("part") == "data":  # an empty chunk
+                    pass
         except grpc.RpcError as e:
             raise RemoteError("fetch", e.code().name, "Download failed: " + (e.details() or "")) from None
         return wire.DTYPES[head.dtype], tuple(head.shape), out

@@ -70,6 +70,44 @@ pb = _load()
 _SERVICE = "/kiln.v1.Kiln/"
 
 
+def _varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def data_chunk(piece):
+    """UploadChunk{data: piece} encoded by hand: the protobuf runtime copies a 1 MiB bytes field
+    slowly (about 25 ms), which would cap transfers near 40 MB/s."""
+    return b"\x12" + _varint(len(piece)) + piece
+
+
+def _serialize(m):
+    return m if isinstance(m, bytes) else m.SerializeToString()
+
+
+def _download_chunk(b):
+    """DownloadChunk: data chunks come back as ("data", memoryview) without a protobuf copy."""
+    if b[:1] == b"\x12":
+        n, shift, i = 0, 0, 1
+        while True:
+            c = b[i]
+            n |= (c & 0x7F) << shift
+            i += 1
+            if not c & 0x80:
+                break
+            shift += 7
+        if i + n == len(b):
+            return ("data", memoryview(b)[i:])
+    return pb.DownloadChunk.FromString(b)
+
+
 class KilnStub:
     """The five RPCs of kiln.v1.Kiln on a grpc.Channel."""
 
@@ -77,7 +115,7 @@ class KilnStub:
         ser = lambda m: m.SerializeToString()  # noqa: E731
         self.Connect = channel.unary_unary(_SERVICE + "Connect", ser, pb.ConnectResponse.FromString)
         self.Execute = channel.stream_stream(_SERVICE + "Execute", ser, pb.ExecuteResponse.FromString)
-        self.Upload = channel.stream_unary(_SERVICE + "Upload", ser, pb.UploadResponse.FromString)
-        self.Download = channel.unary_stream(_SERVICE + "Download", ser, pb.DownloadChunk.FromString)
+        self.Upload = channel.stream_unary(_SERVICE + "Upload", _serialize, pb.UploadResponse.FromString)
+        self.Download = channel.unary_stream(_SERVICE + "Download", ser, _download_chunk)
         self.Disconnect = channel.unary_unary(_SERVICE + "Disconnect", ser,
                                               pb.DisconnectResponse.FromString)
