@@ -84,7 +84,7 @@ TEST(Linalg, ShapeErrorsUsePyTorchMessages) {
   EXPECT_ERROR(matmul(filled({}), filled({3})),
                "both arguments to matmul need to be at least 1D, but they are 0D and 1D");
   EXPECT_ERROR(addmm(filled({3, 5}), filled({2, 3}), filled({3, 5})),
-               "The expanded size of the tensor (2) must match the existing size (3)");
+               "expanded size of the tensor (2) must match the existing size (3)");
   // Checked before anything is allocated: a huge mismatched product fails at once.
   EXPECT_ERROR(mm(expand(filled({1, 1}), {1 << 20, 1 << 20}), filled({3, 4})),
                "shapes cannot be multiplied");
