@@ -35,3 +35,39 @@ KILN_BENCH(pow2_16M_f32) {
 }
 
 }  // namespace kiln::bench
+
+// ---- unary family: activations and float functions (kernels/cpu/vec_math.h) ----
+namespace kiln::bench {
+
+KILN_BENCH(exp_16M_f32) {
+  Tensor a = data({1 << 24});
+  return [=] { (void)exp(a); };
+}
+
+KILN_BENCH(tanh_16M_f32) {
+  Tensor a = data({1 << 24});
+  return [=] { (void)tanh(a); };
+}
+
+KILN_BENCH(sigmoid_16M_f32) {
+  Tensor a = data({1 << 24});
+  return [=] { (void)sigmoid(a); };
+}
+
+KILN_BENCH(relu_16M_f32) {
+  Tensor a = data({1 << 24});
+  return [=] { (void)relu(a); };
+}
+
+KILN_BENCH(gelu_16M_f32) {
+  Tensor a = data({1 << 24});
+  return [=] { (void)gelu(a); };
+}
+
+KILN_BENCH(gelu_tanh_16M_f32) {
+  Tensor a = data({1 << 24});
+  return [=] { (void)gelu(a, "tanh"); };
+}
+
+}  // namespace kiln::bench
+// (end of unary)

@@ -46,3 +46,23 @@ CASES = {
     "maximum_16M_f32": (_maximum, 3 * 4 * N, "GB/s"),
     "pow2_16M_f32": (_pow2, 2 * 4 * N, "GB/s"),
 }
+
+
+# ---- unary family ----
+def _unary(fn):
+    def make():
+        a = data(N)
+        return lambda: fn(a)
+    return make
+
+
+CASES.update({
+    "exp_16M_f32": (_unary(torch.exp), 2 * 4 * N, "GB/s"),
+    "tanh_16M_f32": (_unary(torch.tanh), 2 * 4 * N, "GB/s"),
+    "sigmoid_16M_f32": (_unary(torch.sigmoid), 2 * 4 * N, "GB/s"),
+    "relu_16M_f32": (_unary(torch.relu), 2 * 4 * N, "GB/s"),
+    "gelu_16M_f32": (_unary(torch.nn.functional.gelu), 2 * 4 * N, "GB/s"),
+    "gelu_tanh_16M_f32": (_unary(lambda a: torch.nn.functional.gelu(a, approximate="tanh")),
+                          2 * 4 * N, "GB/s"),
+})
+# (end of unary)

@@ -330,3 +330,133 @@ Tensor mv_vec_backward(const Tensor& grad, const Tensor& mat, const Scalar& alph
 
 }  // namespace kiln
 // (end of linalg)
+namespace kiln {
+
+// ---- unary (table/unary.yaml) ----
+
+namespace {
+
+// A 0-dim zero of grad's dtype (where() broadcasts it for free).
+Tensor unary_zero(const Tensor& grad) {
+  return scalar_tensor(Scalar(0), grad.dtype(), grad.device());
+}
+
+Tensor pass_where(const Tensor& mask, const Tensor& grad) {
+  return where(mask, grad, unary_zero(grad));
+}
+
+}  // namespace
+
+Tensor erf_backward(const Tensor& grad, const Tensor& self) {
+  return grad * (exp(-(self * self)) * 1.1283791670955126);
+}
+
+Tensor clamp_backward(const Tensor& grad, const Tensor& self, const std::optional<Scalar>& min,
+                      const std::optional<Scalar>& max) {
+  if (min && max) {
+    return pass_where(logical_and(ge(self, wrapped_scalar(*min)), le(self, wrapped_scalar(*max))),
+                      grad);
+  }
+  if (min) return pass_where(ge(self, wrapped_scalar(*min)), grad);
+  if (max) return pass_where(le(self, wrapped_scalar(*max)), grad);
+  return grad;
+}
+
+Tensor clamp_backward_tensor(const Tensor& grad, const Tensor& self, const Tensor& min,
+                             const Tensor& max) {
+  if (min.defined() && max.defined()) {
+    return pass_where(logical_and(ge(self, min), le(self, max)), grad);
+  }
+  if (min.defined()) return pass_where(ge(self, min), grad);
+  if (max.defined()) return pass_where(le(self, max), grad);
+  return grad;
+}
+
+Tensor clamp_backward_min(const Tensor& grad, const Tensor& self, const Tensor& min,
+                          const Tensor& max) {
+  if (!min.defined()) return Tensor();
+  if (max.defined()) return pass_where(logical_and(lt(self, min), lt(min, max)), grad);
+  return pass_where(lt(self, min), grad);
+}
+
+Tensor clamp_backward_max(const Tensor& grad, const Tensor& self, const Tensor& min,
+                          const Tensor& max) {
+  if (!max.defined()) return Tensor();
+  if (min.defined()) return pass_where(logical_or(gt(self, max), lt(max, min)), grad);
+  return pass_where(gt(self, max), grad);
+}
+
+Tensor nan_to_num_backward(const Tensor& grad, const Tensor& self) {
+  return pass_where(isfinite(self), grad);
+}
+
+Tensor threshold_backward(const Tensor& grad, const Tensor& result, const Scalar& threshold) {
+  return pass_where(gt(result, wrapped_scalar(threshold)), grad);
+}
+
+Tensor gelu_backward(const Tensor& grad, const Tensor& self, const std::string& approximate) {
+  if (approximate == "tanh") {
+    constexpr double kBeta = 0.7978845608028654;  // sqrt(2 / pi)
+    constexpr double kKappa = 0.044715;
+    Tensor x2 = self * self;
+    Tensor t = tanh((self + x2 * self * kKappa) * kBeta);
+    Tensor dinner = (x2 * (3 * kKappa) + 1) * kBeta;
+    // d/dx [x/2 (1 + t)] = (1 + t) / 2 + x/2 (1 - t^2) inner'
+    return grad * ((t + 1) * 0.5 + self * 0.5 * (1 - t * t) * dinner);
+  }
+  Tensor cdf = (erf(self * 0.7071067811865476) + 1) * 0.5;
+  Tensor pdf = exp(self * self * -0.5) * 0.3989422804014327;  // 1 / sqrt(2 pi)
+  return grad * (cdf + self * pdf);
+}
+
+Tensor silu_backward(const Tensor& grad, const Tensor& self) {
+  Tensor s = sigmoid(self);
+  return grad * (s * (self * (1 - s) + 1));
+}
+
+Tensor leaky_relu_backward(const Tensor& grad, const Tensor& self, const Scalar& negative_slope) {
+  return where(gt(self, wrapped_scalar(0)), grad, grad * negative_slope);
+}
+
+Tensor elu_backward(const Tensor& grad, const Tensor& self, const Scalar& alpha,
+                    const Scalar& scale, const Scalar& input_scale) {
+  const double in = input_scale.to_double();
+  const double neg = alpha.to_double() * scale.to_double() * in;
+  return where(gt(self, wrapped_scalar(0)), grad * scale, grad * (exp(self * in) * neg));
+}
+
+Tensor softplus_backward(const Tensor& grad, const Tensor& self, const Scalar& beta,
+                         const Scalar& threshold) {
+  Tensor bx = self * beta;
+  // sigmoid(beta x) is e^bx / (e^bx + 1) without inf / inf past the threshold.
+  return where(gt(bx, wrapped_scalar(threshold)), grad, grad * sigmoid(bx));
+}
+
+Tensor hardtanh_backward(const Tensor& grad, const Tensor& self, const Scalar& min_val,
+                         const Scalar& max_val) {
+  Tensor outside = logical_or(le(self, wrapped_scalar(min_val)), ge(self, wrapped_scalar(max_val)));
+  return where(outside, unary_zero(grad), grad);
+}
+
+Tensor log_sigmoid_backward(const Tensor& grad, const Tensor& self) {
+  return grad * sigmoid(-self);
+}
+
+Tensor mish_backward(const Tensor& grad, const Tensor& self) {
+  Tensor t = tanh(softplus(self));
+  return grad * (t + self * sigmoid(self) * (1 - t * t));
+}
+
+Tensor hardswish_backward(const Tensor& grad, const Tensor& self) {
+  Tensor inside = where(le(self, wrapped_scalar(3)), grad * (self / 3 + 0.5), grad);
+  return where(lt(self, wrapped_scalar(-3)), unary_zero(grad), inside);
+}
+
+Tensor hardsigmoid_backward(const Tensor& grad, const Tensor& self) {
+  Tensor inside = logical_and(gt(self, wrapped_scalar(-3)), lt(self, wrapped_scalar(3)));
+  return pass_where(inside, grad / 6);
+}
+
+// (end of unary)
+
+}  // namespace kiln

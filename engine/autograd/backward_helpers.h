@@ -129,3 +129,39 @@ std::vector<Tensor> gru_gates_backward_grads(const Tensor& grad, const Tensor& i
 // (end of nn_seq)
 
 }  // namespace kiln
+
+namespace kiln {
+
+// ---- unary (table/unary.yaml) ----
+// grad * 2 / sqrt(pi) * e ** -(self ** 2)
+Tensor erf_backward(const Tensor& grad, const Tensor& self);
+// The gradient passes where min <= self <= max (a NaN self passes nothing).
+Tensor clamp_backward(const Tensor& grad, const Tensor& self, const std::optional<Scalar>& min,
+                      const std::optional<Scalar>& max);
+Tensor clamp_backward_tensor(const Tensor& grad, const Tensor& self, const Tensor& min,
+                             const Tensor& max);
+// A bound takes the gradient where it is the value clamp returned (max wins when min > max).
+Tensor clamp_backward_min(const Tensor& grad, const Tensor& self, const Tensor& min,
+                          const Tensor& max);
+Tensor clamp_backward_max(const Tensor& grad, const Tensor& self, const Tensor& min,
+                          const Tensor& max);
+Tensor nan_to_num_backward(const Tensor& grad, const Tensor& self);
+// grad where result > threshold, else 0 (relu's gradient, from its output).
+Tensor threshold_backward(const Tensor& grad, const Tensor& result, const Scalar& threshold);
+Tensor gelu_backward(const Tensor& grad, const Tensor& self, const std::string& approximate);
+Tensor silu_backward(const Tensor& grad, const Tensor& self);
+Tensor leaky_relu_backward(const Tensor& grad, const Tensor& self, const Scalar& negative_slope);
+Tensor elu_backward(const Tensor& grad, const Tensor& self, const Scalar& alpha,
+                    const Scalar& scale, const Scalar& input_scale);
+Tensor softplus_backward(const Tensor& grad, const Tensor& self, const Scalar& beta,
+                         const Scalar& threshold);
+// 0 at and beyond the bounds (strictly inside passes), as PyTorch's hardtanh_backward.
+Tensor hardtanh_backward(const Tensor& grad, const Tensor& self, const Scalar& min_val,
+                         const Scalar& max_val);
+Tensor log_sigmoid_backward(const Tensor& grad, const Tensor& self);
+Tensor mish_backward(const Tensor& grad, const Tensor& self);
+Tensor hardswish_backward(const Tensor& grad, const Tensor& self);
+Tensor hardsigmoid_backward(const Tensor& grad, const Tensor& self);
+// (end of unary)
+
+}  // namespace kiln

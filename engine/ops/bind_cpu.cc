@@ -26,6 +26,48 @@ void bind_cpu(KernelTable& t) {
   // ---- unary: neg, exp, ... (kernels/cpu/unary.h) ----
   t.neg = cpu::neg;
   t.exp = cpu::exp;
+  t.expm1 = cpu::expm1;
+  t.log = cpu::log;
+  t.log1p = cpu::log1p;
+  t.log2 = cpu::log2;
+  t.log10 = cpu::log10;
+  t.sqrt = cpu::sqrt;
+  t.rsqrt = cpu::rsqrt;
+  t.reciprocal = cpu::reciprocal;
+  t.sin = cpu::sin;
+  t.cos = cpu::cos;
+  t.tan = cpu::tan;
+  t.tanh = cpu::tanh;
+  t.sigmoid = cpu::sigmoid;
+  t.erf = cpu::erf;
+  t.abs = cpu::abs;
+  t.sign = cpu::sign;
+  t.square = cpu::square;
+  t.floor = cpu::floor;
+  t.ceil = cpu::ceil;
+  t.round = cpu::round;
+  t.trunc = cpu::trunc;
+  t.clamp = cpu::clamp;
+  t.clamp_min = cpu::clamp_min;
+  t.clamp_max = cpu::clamp_max;
+  t.logical_not = cpu::logical_not;
+  t.isnan = cpu::isnan;
+  t.isinf = cpu::isinf;
+  t.isfinite = cpu::isfinite;
+  t.nan_to_num = cpu::nan_to_num;
+  t.relu = cpu::relu;
+  t.gelu = cpu::gelu;
+  t.silu = cpu::silu;
+  t.leaky_relu = cpu::leaky_relu;
+  t.elu = cpu::elu;
+  t.softplus = cpu::softplus;
+  t.hardtanh = cpu::hardtanh;
+  t.relu6 = cpu::relu6;
+  t.log_sigmoid = cpu::log_sigmoid;
+  t.mish = cpu::mish;
+  t.hardswish = cpu::hardswish;
+  t.hardsigmoid = cpu::hardsigmoid;
+  t.clamp_Tensor = cpu::clamp_tensor;
   // (end of unary)
 
 

@@ -143,6 +143,16 @@ std::vector<int64_t> reduce_dims(const char* op, const Tensor& self,
 
 
 // ---- unary (rules_unary.cc) ----
+// square: pow(self, 2)'s dtype (bool squares to int64).
+DType square_dtype(const char* op, const Tensor& self);
+// clamp: result_type(self, min, max) over the bounds given; at least one must be.
+DType clamp_dtype(const char* op, const Tensor& self, const std::optional<Scalar>& min,
+                  const std::optional<Scalar>& max);
+DType clamp_dtype(const char* op, const Tensor& self, const Tensor& min, const Tensor& max);
+// clamp with tensor bounds: self broadcast with the bounds given.
+Shape clamp_shape(const char* op, const Tensor& self, const Tensor& min, const Tensor& max);
+// gelu: approximate is "none" or "tanh"; self's dtype.
+DType gelu_dtype(const char* op, const Tensor& self, const std::string& approximate);
 // (end)
 
 

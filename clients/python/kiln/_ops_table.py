@@ -5,7 +5,7 @@ dtype inference that lets `x.shape` answer without a round trip."""
 
 from kiln import _rules as _r
 
-TABLE_HASH = 'e4a5db9bff03d224'
+TABLE_HASH = 'c539b18377caf18a'
 
 OPS = {}
 
@@ -744,6 +744,278 @@ def _infer_exp(_op, self):
 
 
 OPS['exp'] = dict(name='exp', overload=None, id=201, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_exp, client={})
+
+def _infer_expm1(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['expm1'] = dict(name='expm1', overload=None, id=202, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_expm1, client={})
+
+def _infer_log(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['log'] = dict(name='log', overload=None, id=203, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_log, client={})
+
+def _infer_log1p(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['log1p'] = dict(name='log1p', overload=None, id=204, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_log1p, client={})
+
+def _infer_log2(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['log2'] = dict(name='log2', overload=None, id=205, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_log2, client={})
+
+def _infer_log10(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['log10'] = dict(name='log10', overload=None, id=206, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_log10, client={})
+
+def _infer_sqrt(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['sqrt'] = dict(name='sqrt', overload=None, id=207, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_sqrt, client={})
+
+def _infer_rsqrt(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['rsqrt'] = dict(name='rsqrt', overload=None, id=208, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_rsqrt, client={})
+
+def _infer_reciprocal(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['reciprocal'] = dict(name='reciprocal', overload=None, id=209, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_reciprocal, client={})
+
+def _infer_sin(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['sin'] = dict(name='sin', overload=None, id=210, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_sin, client={})
+
+def _infer_cos(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['cos'] = dict(name='cos', overload=None, id=211, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_cos, client={})
+
+def _infer_tan(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['tan'] = dict(name='tan', overload=None, id=212, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_tan, client={})
+
+def _infer_tanh(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['tanh'] = dict(name='tanh', overload=None, id=213, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_tanh, client={})
+
+def _infer_sigmoid(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['sigmoid'] = dict(name='sigmoid', overload=None, id=214, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_sigmoid, client={})
+
+def _infer_erf(_op, self):
+    compute = _r.promote_float(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['erf'] = dict(name='erf', overload=None, id=215, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_erf, client={})
+
+def _infer_abs(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['abs'] = dict(name='abs', overload=None, id=216, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_abs, client={})
+
+def _infer_sign(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['sign'] = dict(name='sign', overload=None, id=217, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_sign, client={})
+
+def _infer_square(_op, self):
+    compute = _r.square_dtype(_op, self)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['square'] = dict(name='square', overload=None, id=218, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_square, client={})
+
+def _infer_floor(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['floor'] = dict(name='floor', overload=None, id=219, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_floor, client={})
+
+def _infer_ceil(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['ceil'] = dict(name='ceil', overload=None, id=220, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_ceil, client={})
+
+def _infer_round(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['round'] = dict(name='round', overload=None, id=221, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_round, client={})
+
+def _infer_trunc(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['trunc'] = dict(name='trunc', overload=None, id=222, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_trunc, client={})
+
+def _infer_clamp(_op, self, min, max):
+    compute = _r.clamp_dtype(_op, self, min, max)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['clamp'] = dict(name='clamp', overload=None, id=223, args=[('self', 'Tensor', '<required>', False), ('min', 'Scalar?', 'None', False), ('max', 'Scalar?', 'None', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_clamp, client={})
+
+def _infer_clamp_Tensor(_op, self, min, max):
+    compute = _r.clamp_dtype(_op, self, min, max)
+    return [(_r.clamp_shape(_op, self, min, max), compute)]
+
+
+OPS['clamp_Tensor'] = dict(name='clamp', overload='Tensor', id=224, args=[('self', 'Tensor', '<required>', False), ('min', 'Tensor?', 'None', False), ('max', 'Tensor?', 'None', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['max', 'min', 'self'], impl='kernel', family='unary', infer=_infer_clamp_Tensor, client={})
+
+def _infer_clamp_min(_op, self, min):
+    compute = _r.promote_scalar(_op, self, min)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['clamp_min'] = dict(name='clamp_min', overload=None, id=225, args=[('self', 'Tensor', '<required>', False), ('min', 'Scalar', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_clamp_min, client={})
+
+def _infer_clamp_max(_op, self, max):
+    compute = _r.promote_scalar(_op, self, max)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['clamp_max'] = dict(name='clamp_max', overload=None, id=226, args=[('self', 'Tensor', '<required>', False), ('max', 'Scalar', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_clamp_max, client={})
+
+def _infer_logical_not(_op, self):
+    return [(_r.shape_of(_op, self), 'bool')]
+
+
+OPS['logical_not'] = dict(name='logical_not', overload=None, id=227, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=[], impl='kernel', family='unary', infer=_infer_logical_not, client={})
+
+def _infer_isnan(_op, self):
+    return [(_r.shape_of(_op, self), 'bool')]
+
+
+OPS['isnan'] = dict(name='isnan', overload=None, id=228, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='unary', infer=_infer_isnan, client={})
+
+def _infer_isinf(_op, self):
+    return [(_r.shape_of(_op, self), 'bool')]
+
+
+OPS['isinf'] = dict(name='isinf', overload=None, id=229, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='unary', infer=_infer_isinf, client={})
+
+def _infer_isfinite(_op, self):
+    return [(_r.shape_of(_op, self), 'bool')]
+
+
+OPS['isfinite'] = dict(name='isfinite', overload=None, id=230, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='unary', infer=_infer_isfinite, client={})
+
+def _infer_nan_to_num(_op, self, nan, posinf, neginf):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['nan_to_num'] = dict(name='nan_to_num', overload=None, id=231, args=[('self', 'Tensor', '<required>', False), ('nan', 'float?', 'None', False), ('posinf', 'float?', 'None', False), ('neginf', 'float?', 'None', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_nan_to_num, client={})
+
+def _infer_relu(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['relu'] = dict(name='relu', overload=None, id=232, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=True, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_relu, client={})
+
+def _infer_gelu(_op, self, approximate):
+    compute = _r.gelu_dtype(_op, self, approximate)
+    return [(_r.shape_of(_op, self), compute)]
+
+
+OPS['gelu'] = dict(name='gelu', overload=None, id=233, args=[('self', 'Tensor', '<required>', False), ('approximate', 'str', '"none"', True)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_gelu, client={})
+
+def _infer_silu(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['silu'] = dict(name='silu', overload=None, id=234, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_silu, client={})
+
+def _infer_leaky_relu(_op, self, negative_slope):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['leaky_relu'] = dict(name='leaky_relu', overload=None, id=235, args=[('self', 'Tensor', '<required>', False), ('negative_slope', 'Scalar', '0.01', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_leaky_relu, client={})
+
+def _infer_elu(_op, self, alpha, scale, input_scale):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['elu'] = dict(name='elu', overload=None, id=236, args=[('self', 'Tensor', '<required>', False), ('alpha', 'Scalar', '1', False), ('scale', 'Scalar', '1', False), ('input_scale', 'Scalar', '1', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_elu, client={})
+
+def _infer_softplus(_op, self, beta, threshold):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['softplus'] = dict(name='softplus', overload=None, id=237, args=[('self', 'Tensor', '<required>', False), ('beta', 'Scalar', '1', False), ('threshold', 'Scalar', '20', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_softplus, client={})
+
+def _infer_hardtanh(_op, self, min_val, max_val):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['hardtanh'] = dict(name='hardtanh', overload=None, id=238, args=[('self', 'Tensor', '<required>', False), ('min_val', 'Scalar', '-1', False), ('max_val', 'Scalar', '1', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_hardtanh, client={})
+
+def _infer_relu6(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['relu6'] = dict(name='relu6', overload=None, id=239, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_relu6, client={})
+
+def _infer_log_sigmoid(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['log_sigmoid'] = dict(name='log_sigmoid', overload=None, id=240, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_log_sigmoid, client={})
+
+def _infer_mish(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['mish'] = dict(name='mish', overload=None, id=241, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_mish, client={})
+
+def _infer_hardswish(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['hardswish'] = dict(name='hardswish', overload=None, id=242, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_hardswish, client={})
+
+def _infer_hardsigmoid(_op, self):
+    return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['hardsigmoid'] = dict(name='hardsigmoid', overload=None, id=243, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='unary', infer=_infer_hardsigmoid, client={})
 
 def _infer_view(_op, self, size):
     return [(_r.view_shape(_op, self, size), _r.dtype_of(_op, self))]

@@ -310,6 +310,40 @@ def expand(op, self, size_):
 
 
 # ---- unary ----
+
+def square_dtype(op, self):
+    return "int64" if self.dtype == "bool" else self.dtype
+
+
+def clamp_dtype(op, self, min, max):
+    if min is None and max is None:
+        fail("RuntimeError", "%s: At least one of 'min' or 'max' must not be None" % op)
+    bounds = [b for b in (min, max) if b is not None]
+    if any(not isinstance(b, (bool, int, float)) for b in bounds):
+        return promote(op, self, *bounds)
+    r = self.dtype
+    for b in bounds:
+        r = promote_scalar(op, _Meta(r, self.shape, self.wrapped), b)
+    return r
+
+
+class _Meta:
+    def __init__(self, dtype, shape, wrapped):
+        self.dtype, self.shape, self.wrapped = dtype, shape, wrapped
+
+
+def clamp_shape(op, self, min, max):
+    s = tuple(self.shape)
+    for b in (min, max):
+        if b is not None:
+            s = broadcast_shapes(op, s, b.shape)
+    return s
+
+
+def gelu_dtype(op, self, approximate):
+    if approximate not in ("none", "tanh"):
+        fail("RuntimeError", "%s: approximate argument must be either none or tanh." % op)
+    return self.dtype
 # (end)
 
 
