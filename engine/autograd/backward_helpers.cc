@@ -343,6 +343,44 @@ Tensor unary_zero(const Tensor& grad) {
 
 Tensor pass_where(const Tensor& mask, const Tensor& grad) {
   return where(mask, grad, unary_zero(grad));
+namespace kiln {
+
+// ---- reductions, sort, scan (reduce family) ----
+
+namespace {
+
+int64_t reduced_count(IntList sizes, const std::optional<Shape>& dim) {
+  const int64_t nd = static_cast<int64_t>(sizes.size());
+  int64_t n = 1;
+  if (!dim || dim->empty()) {
+    for (int64_t s : sizes) n *= s;
+    return n;
+  }
+  for (int64_t d : *dim) n *= nd == 0 ? 1 : sizes[wrap_dim(d, nd)];
+  return n;
+}
+
+Tensor as_dtype_of(const Tensor& mask, const Tensor& like) { return cast_to(mask, like.dtype()); }
+
+// x == value, counting NaN == NaN (the reduced value of a lane holding a NaN is NaN).
+Tensor equal_or_both_nan(const Tensor& x, const Tensor& value) {
+  return logical_or(eq(x, value), logical_and(ne(x, x), ne(value, value)));
+}
+
+Tensor sign_of(const Tensor& x) {
+  return as_dtype_of(gt(x, wrapped_scalar(0)), x) - as_dtype_of(lt(x, wrapped_scalar(0)), x);
+}
+
+// Product of every other element along dim: exclusive running products from the left and
+// from the right, multiplied.
+Tensor prod_of_others(const Tensor& x, int64_t dim) {
+  const int64_t n = x.sizes()[dim];
+  if (n == 0) return x;
+  const Tensor one = ones_like(narrow(x, dim, 0, 1));
+  if (n == 1) return one;
+  const Tensor left = cumprod(x, dim, std::nullopt);
+  const Tensor right = flip(cumprod(flip(x, {dim}), dim, std::nullopt), {dim});
+  return cat({one, narrow(left, dim, 0, n - 1)}, dim) * cat({narrow(right, dim, 1, n - 1), one}, dim);
 }
 
 }  // namespace
@@ -458,5 +496,102 @@ Tensor hardsigmoid_backward(const Tensor& grad, const Tensor& self) {
 }
 
 // (end of unary)
+
+Tensor mean_backward(const Tensor& grad, IntList sizes, const std::optional<Shape>& dim,
+                     bool keepdim) {
+  return sum_backward(grad, sizes, dim, keepdim) / Scalar(double(reduced_count(sizes, dim)));
+}
+
+Tensor prod_backward(const Tensor& grad, const Tensor& self, const Tensor&) {
+  if (self.numel() == 0) return zeros_like(self);
+  const Tensor others = reshape(prod_of_others(reshape(self, {-1}), 0), self.sizes());
+  return grad * others;
+}
+
+Tensor prod_dim_backward(const Tensor& grad, const Tensor& self, int64_t dim, bool keepdim) {
+  if (self.dim() == 0) return grad;
+  const int64_t d = wrap_dim(dim, self.dim());
+  const Tensor g = keepdim ? grad : unsqueeze(grad, d);
+  return g * prod_of_others(self, d);
+}
+
+Tensor evenly_distribute_backward(const Tensor& grad, const Tensor& self, const Tensor& result) {
+  const Tensor mask = as_dtype_of(equal_or_both_nan(self, result), grad);
+  return mask * (grad / sum(mask, std::nullopt, false, std::nullopt));
+}
+
+Tensor amax_backward(const Tensor& grad, const Tensor& self, const Tensor& result, IntList dim,
+                     bool keepdim) {
+  const std::optional<Shape> dims(dim.vec());
+  const Tensor g = unsqueeze_to(grad, self.sizes(), dims, keepdim);
+  const Tensor r = unsqueeze_to(result, self.sizes(), dims, keepdim);
+  const Tensor mask = as_dtype_of(equal_or_both_nan(self, r), grad);
+  return mask * (g / sum(mask, dims, true, std::nullopt));
+}
+
+Tensor value_selecting_backward(const Tensor& grad, int64_t dim, const Tensor& indices,
+                                IntList sizes, bool keepdim) {
+  if (sizes.size() == 0) return reshape(grad, {});
+  const int64_t d = wrap_dim(dim, static_cast<int64_t>(sizes.size()));
+  const Tensor g = keepdim ? grad : unsqueeze(grad, d);
+  const Tensor i = keepdim ? indices : unsqueeze(indices, d);
+  return gather_backward(g, sizes, d, i);
+}
+
+Tensor var_backward(const Tensor& grad, const Tensor& self, const std::optional<Shape>& dim,
+                    std::optional<int64_t> correction, bool keepdim) {
+  const double n = double(reduced_count(self.sizes(), dim));
+  const double scale = 2.0 / (n - double(correction.value_or(1)));
+  const Tensor g = unsqueeze_to(grad, self.sizes(), dim, keepdim);
+  return (g * Scalar(scale)) * (self - mean(self, dim, true, std::nullopt));
+}
+
+Tensor std_backward(const Tensor& grad, const Tensor& self, const Tensor& result,
+                    const std::optional<Shape>& dim, std::optional<int64_t> correction,
+                    bool keepdim) {
+  const Tensor g = masked_fill(grad / (result * Scalar(2)), eq(result, wrapped_scalar(0)),
+                               Scalar(0.0));
+  return var_backward(g, self, dim, correction, keepdim);
+}
+
+Tensor norm_backward(const Tensor& grad, const Tensor& self, const std::optional<Scalar>& p,
+                     const Tensor& result, const std::optional<Shape>& dim, bool keepdim) {
+  const double pv = p ? p->to_double() : 2.0;
+  if (pv == 0.0) return zeros_like(self);
+  const Tensor g = unsqueeze_to(grad, self.sizes(), dim, keepdim);
+  const Tensor sign = sign_of(self);
+  if (pv == 1.0) return g * sign;
+  const Tensor r = unsqueeze_to(result, self.sizes(), dim, keepdim);
+  const Tensor at_zero = eq(r, wrapped_scalar(0));
+  if (pv == 2.0) return self * masked_fill(g / r, at_zero, Scalar(0.0));
+  const Tensor abs = self * sign;
+  if (std::isinf(pv)) {
+    // Evenly among the elements whose |x| is the norm.
+    const Tensor mask = sign * as_dtype_of(equal_or_both_nan(abs, r), self);
+    return mask * (g / sum(mask * sign, dim, true, std::nullopt));
+  }
+  const Tensor scale = masked_fill(g / pow(r, Scalar(pv - 1)), at_zero, Scalar(0.0));
+  return self * pow(abs, Scalar(pv - 2)) * scale;
+}
+
+Tensor logsumexp_backward(const Tensor& grad, const Tensor& self, const Tensor& result,
+                          IntList dim, bool keepdim) {
+  const std::optional<Shape> dims(dim.vec());
+  const Tensor g = unsqueeze_to(grad, self.sizes(), dims, keepdim);
+  const Tensor r = unsqueeze_to(result, self.sizes(), dims, keepdim);
+  return g * exp(self - r);
+}
+
+Tensor cumsum_backward(const Tensor& grad, int64_t dim) {
+  if (grad.dim() == 0) return grad;
+  const int64_t d = wrap_dim(dim, grad.dim());
+  return flip(cumsum(flip(grad, {d}), d, std::nullopt), {d});
+}
+
+Tensor cumprod_backward(const Tensor& grad, const Tensor& self, int64_t dim,
+                        const Tensor& result) {
+  if (self.dim() == 0) return grad;
+  return cumsum_backward(grad * result, dim) / self;
+}
 
 }  // namespace kiln

@@ -68,6 +68,43 @@ Tensor addcdiv_backward_tensor2(const Tensor& grad, const Tensor& tensor1, const
 
 namespace kiln {
 
+// ---- reductions, sort, scan (reduce family: table/reduce.yaml) ----
+
+Tensor mean_backward(const Tensor& grad, IntList sizes, const std::optional<Shape>& dim,
+                     bool keepdim);
+// prod: each element gets the product of the others (exact with zeros: built from running
+// products from both ends, no division).
+Tensor prod_backward(const Tensor& grad, const Tensor& self, const Tensor& result);
+Tensor prod_dim_backward(const Tensor& grad, const Tensor& self, int64_t dim, bool keepdim);
+// max() / min(): the gradient split evenly among the elements equal to the result (NaNs
+// when the result is NaN).
+Tensor evenly_distribute_backward(const Tensor& grad, const Tensor& self, const Tensor& result);
+// amax / amin over dims: the same, per output.
+Tensor amax_backward(const Tensor& grad, const Tensor& self, const Tensor& result, IntList dim,
+                     bool keepdim);
+// max.dim, min.dim, topk, sort: the gradient goes back to the selected indices.
+Tensor value_selecting_backward(const Tensor& grad, int64_t dim, const Tensor& indices,
+                                IntList sizes, bool keepdim);
+Tensor var_backward(const Tensor& grad, const Tensor& self, const std::optional<Shape>& dim,
+                    std::optional<int64_t> correction, bool keepdim);
+// std: var's gradient over 2 * std, 0 where std is 0.
+Tensor std_backward(const Tensor& grad, const Tensor& self, const Tensor& result,
+                    const std::optional<Shape>& dim, std::optional<int64_t> correction,
+                    bool keepdim);
+Tensor norm_backward(const Tensor& grad, const Tensor& self, const std::optional<Scalar>& p,
+                     const Tensor& result, const std::optional<Shape>& dim, bool keepdim);
+Tensor logsumexp_backward(const Tensor& grad, const Tensor& self, const Tensor& result,
+                          IntList dim, bool keepdim);
+// The running sum from the end: flip, cumsum, flip.
+Tensor cumsum_backward(const Tensor& grad, int64_t dim);
+// sum over k >= i of grad_k * result_k / self_i (self must not hold zeros).
+Tensor cumprod_backward(const Tensor& grad, const Tensor& self, int64_t dim, const Tensor& result);
+// (end of reduce)
+
+}  // namespace kiln
+
+namespace kiln {
+
 // ---- views and indexing (index family: table/view.yaml, table/index.yaml) ----
 
 // Gradients of views: the gradient placed into zeros of the input's shape.

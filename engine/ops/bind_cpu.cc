@@ -114,6 +114,32 @@ void bind_cpu(KernelTable& t) {
 
   // ---- reduce: sum, mean, max, var, sort, topk, cumsum, ... (kernels/cpu/reduce.h) ----
   t.sum = cpu::sum;
+  t.mean = cpu::mean;
+  t.prod = cpu::prod;
+  t.prod_dim_int = cpu::prod_dim;
+  t.max = cpu::max_all;
+  t.max_dim = cpu::max_dim;
+  t.min = cpu::min_all;
+  t.min_dim = cpu::min_dim;
+  t.amax = cpu::amax;
+  t.amin = cpu::amin;
+  t.argmax = cpu::argmax;
+  t.argmin = cpu::argmin;
+  t.var_correction = cpu::var;
+  t.std_correction = cpu::std_;
+  t.norm = cpu::norm;
+  t.logsumexp = cpu::logsumexp;
+  t.cumsum = cpu::cumsum;
+  t.cumprod = cpu::cumprod;
+  t.all = cpu::all;
+  t.all_dim = cpu::all_dim;
+  t.any = cpu::any;
+  t.any_dim = cpu::any_dim;
+  t.topk = cpu::topk;
+  t.sort = cpu::sort;
+  t.sort_stable = cpu::sort_stable;
+  t.count_nonzero_dim_IntList = cpu::count_nonzero_dims;
+  t.count_nonzero = cpu::count_nonzero;
   // (end of reduce)
 
 

@@ -189,6 +189,26 @@ DType addc_dtype(const char* op, const Tensor& self, const Tensor& tensor1, cons
 
 
 // ---- reductions, sort, scan (rules_reduce.cc) ----
+// mean: a floating input (or a floating dtype=); integers are an error, as in PyTorch.
+DType mean_dtype(const char* op, const Tensor& self, std::optional<DType> dtype);
+// var / std: floating inputs only.
+DType var_dtype(const char* op, const Tensor& self);
+// norm: floating input; dtype= (floating) picks the result's dtype.
+DType norm_dtype(const char* op, const Tensor& self, std::optional<DType> dtype);
+// all / any: uint8 stays uint8 (PyTorch's legacy rule), everything else gives bool.
+DType all_dtype(const char* op, const Tensor& self);
+// max() / min(): a full reduction with no identity; an empty input is an error.
+Shape reduce_all_nonempty(const char* op, const Tensor& self);
+// reduce, for reductions without an identity (max.dim, amax, argmax): every reduced dim
+// must be non-empty, and a full reduction needs a non-empty input.
+Shape reduce_nonempty(const char* op, const Tensor& self, int64_t dim, bool keepdim);
+Shape reduce_nonempty(const char* op, const Tensor& self, IntList dim, bool keepdim);
+Shape reduce_nonempty(const char* op, const Tensor& self, std::optional<int64_t> dim,
+                      bool keepdim);
+// Scans and sorts: self's shape, after checking dim.
+Shape scan(const char* op, const Tensor& self, int64_t dim);
+// topk: self's shape with dim cut to k (0 <= k <= size of dim).
+Shape topk(const char* op, const Tensor& self, int64_t k, int64_t dim);
 // (end)
 
 

@@ -126,17 +126,35 @@ struct ReduceOpsBase {
   }
 };
 
-template <typename T, typename OutT, typename Ops>
-void reduce_kernel(const Tensor& out, const Tensor& in, const std::vector<int64_t>& dims,
-                   const Ops& ops) {
-  const ReduceGeometry g(in, out, dims);
-  const T* in_data = static_cast<const T*>(in.raw_data());
-  OutT* out_data = static_cast<OutT*>(out.raw_data());
+// Reduces one long lane (output m) in fixed chunks of kReduceChunk elements; each thread
+// takes a contiguous run of chunks (memory streams in order), and the chunk partials merge
+// in index order, so the result does not depend on the thread count.
+template <typename T, typename Ops>
+typename Ops::acc_t reduce_chunked(const ReduceGeometry& g, const T* base, const Ops& ops) {
+  using Acc = typename Ops::acc_t;
+  const int64_t chunks = (g.num_red + kReduceChunk - 1) / kReduceChunk;
+  std::vector<Acc> part(chunks, ops.init());
+  parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      part[c] = reduce_range(g, base, c * kReduceChunk, std::min(g.num_red, (c + 1) * kReduceChunk),
+                             ops, ops.init());
+    }
+  });
+  Acc acc = part[0];
+  for (int64_t c = 1; c < chunks; ++c) acc = ops.merge(acc, part[c]);
+  return acc;
+}
+
+// The driver: hands each output's final accumulator to store(out_offset, acc). Kernels with
+// several outputs of one shape (values and indices) store into each at the same offset.
+template <typename T, typename Ops, typename Store>
+void reduce_kernel_store(const ReduceGeometry& g, const T* in_data, const Ops& ops,
+                         const Store& store) {
   if (g.num_out == 0) return;
   using Acc = typename Ops::acc_t;
   if (g.num_red == 0) {
     parallel_for(0, g.num_out, 4096, [&](int64_t lo, int64_t hi) {
-      for (int64_t m = lo; m < hi; ++m) out_data[g.out_offsets(m).second] = ops.project(ops.init(), 0);
+      for (int64_t m = lo; m < hi; ++m) store(g.out_offsets(m).second, ops.init());
     });
     return;
   }
@@ -145,14 +163,7 @@ void reduce_kernel(const Tensor& out, const Tensor& in, const std::vector<int64_
     // Few, long reductions: fixed chunks merged in order.
     for (int64_t m = 0; m < g.num_out; ++m) {
       const auto [in_off, out_off] = g.out_offsets(m);
-      const int64_t chunks = (g.num_red + kReduceChunk - 1) / kReduceChunk;
-      std::vector<Acc> part(chunks, ops.init());
-      parallel_chunks(g.num_red, kReduceChunk, [&](int64_t c, int64_t lo, int64_t hi) {
-        part[c] = reduce_range(g, in_data + in_off, lo, hi, ops, ops.init());
-      });
-      Acc acc = part[0];
-      for (int64_t c = 1; c < chunks; ++c) acc = ops.merge(acc, part[c]);
-      out_data[out_off] = ops.project(acc, g.num_red);
+      store(out_off, reduce_chunked(g, in_data + in_off, ops));
     }
     return;
   }
@@ -184,16 +195,51 @@ void reduce_kernel(const Tensor& out, const Tensor& in, const std::vector<int64_
           }
         }
         const int64_t os = g.kept_out.back();
-        for (int64_t j = 0; j < w; ++j) out_data[out_off + j * os] = ops.project(acc[j], g.num_red);
+        for (int64_t j = 0; j < w; ++j) store(out_off + j * os, acc[j]);
         m += w;
       }
       return;
     }
     for (int64_t m = lo; m < hi; ++m) {
       const auto [in_off, out_off] = g.out_offsets(m);
-      out_data[out_off] = ops.project(reduce_range(g, in_data + in_off, 0, g.num_red, ops, ops.init()), g.num_red);
+      store(out_off, reduce_range(g, in_data + in_off, 0, g.num_red, ops, ops.init()));
     }
   });
 }
+
+template <typename T, typename OutT, typename Ops>
+void reduce_kernel(const Tensor& out, const Tensor& in, const std::vector<int64_t>& dims,
+                   const Ops& ops) {
+  const ReduceGeometry g(in, out, dims);
+  const T* in_data = static_cast<const T*>(in.raw_data());
+  OutT* out_data = static_cast<OutT*>(out.raw_data());
+  reduce_kernel_store(g, in_data, ops, [&](int64_t off, const typename Ops::acc_t& acc) {
+    out_data[off] = ops.project(acc, g.num_red);
+  });
+}
+
+// Lanes along one dim (scans, sorts, topk): `out` has in's rank (its size along dim may
+// differ). fn(in_base, out_base) runs once per lane, lanes split across threads; a lane's
+// elements sit at in_base + i * in_stride.
+struct LaneGeometry {
+  ReduceGeometry g;
+  int64_t len, in_stride, out_stride;
+  LaneGeometry(const Tensor& in, const Tensor& out, int64_t dim)
+      : g(in, out, {dim}),
+        len(in.dim() == 0 ? 1 : in.sizes()[dim]),
+        in_stride(in.dim() == 0 ? 0 : in.strides()[dim]),
+        out_stride(out.dim() == 0 ? 0 : out.strides()[dim]) {}
+
+  template <typename F>
+  void for_each(int64_t work_per_lane, const F& fn) const {
+    const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(work_per_lane, 1));
+    parallel_for(0, g.num_out, grain, [&](int64_t lo, int64_t hi) {
+      for (int64_t m = lo; m < hi; ++m) {
+        const auto [i, o] = g.out_offsets(m);
+        fn(i, o);
+      }
+    });
+  }
+};
 
 }  // namespace kiln::cpu

@@ -5,7 +5,7 @@ dtype inference that lets `x.shape` answer without a round trip."""
 
 from kiln import _rules as _r
 
-TABLE_HASH = 'c539b18377caf18a'
+TABLE_HASH = '5360d8ec29fd8d8c'
 
 OPS = {}
 
@@ -731,6 +731,213 @@ def _infer_sum(_op, self, dim, keepdim, dtype):
 
 
 OPS['sum'] = dict(name='sum', overload=None, id=600, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]?', 'None', False), ('keepdim', 'bool', 'False', False), ('dtype', 'ScalarType?', "'None'", True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_sum, client={})
+
+def _infer_mean(_op, self, dim, keepdim, dtype):
+    compute = _r.mean_dtype(_op, self, dtype)
+    return [(_r.reduce(_op, self, dim, keepdim), compute)]
+
+
+OPS['mean'] = dict(name='mean', overload=None, id=601, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]?', 'None', False), ('keepdim', 'bool', 'False', False), ('dtype', 'ScalarType?', "'None'", True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_mean, client={})
+
+def _infer_prod(_op, self, dtype):
+    compute = _r.arg(_op, dtype, _r.sum_dtype(_op, self))
+    return [(_r.scalar(_op), compute)]
+
+
+OPS['prod'] = dict(name='prod', overload=None, id=602, args=[('self', 'Tensor', '<required>', False), ('dtype', 'ScalarType?', "'None'", True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_prod, client={})
+
+def _infer_prod_dim_int(_op, self, dim, keepdim, dtype):
+    compute = _r.arg(_op, dtype, _r.sum_dtype(_op, self))
+    return [(_r.reduce(_op, self, dim, keepdim), compute)]
+
+
+OPS['prod_dim_int'] = dict(name='prod', overload='dim_int', id=603, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('keepdim', 'bool', 'False', False), ('dtype', 'ScalarType?', "'None'", True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_prod_dim_int, client={})
+
+def _infer_max(_op, self):
+    return [(_r.reduce_all_nonempty(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['max'] = dict(name='max', overload=None, id=604, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_max, client={})
+
+def _infer_max_dim(_op, self, dim, keepdim):
+    return [(_r.reduce_nonempty(_op, self, dim, keepdim), _r.dtype_of(_op, self)), (_r.reduce_nonempty(_op, self, dim, keepdim), 'int64')]
+
+
+OPS['max_dim'] = dict(name='max', overload='dim', id=605, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('keepdim', 'bool', 'False', False)], rets=[('Tensor', 'values'), ('Tensor', 'indices')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_max_dim, client={})
+
+def _infer_min(_op, self):
+    return [(_r.reduce_all_nonempty(_op, self), _r.dtype_of(_op, self))]
+
+
+OPS['min'] = dict(name='min', overload=None, id=606, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_min, client={})
+
+def _infer_min_dim(_op, self, dim, keepdim):
+    return [(_r.reduce_nonempty(_op, self, dim, keepdim), _r.dtype_of(_op, self)), (_r.reduce_nonempty(_op, self, dim, keepdim), 'int64')]
+
+
+OPS['min_dim'] = dict(name='min', overload='dim', id=607, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('keepdim', 'bool', 'False', False)], rets=[('Tensor', 'values'), ('Tensor', 'indices')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_min_dim, client={})
+
+def _infer_amax(_op, self, dim, keepdim):
+    return [(_r.reduce_nonempty(_op, self, dim, keepdim), _r.dtype_of(_op, self))]
+
+
+OPS['amax'] = dict(name='amax', overload=None, id=608, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]', '()', False), ('keepdim', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_amax, client={})
+
+def _infer_amin(_op, self, dim, keepdim):
+    return [(_r.reduce_nonempty(_op, self, dim, keepdim), _r.dtype_of(_op, self))]
+
+
+OPS['amin'] = dict(name='amin', overload=None, id=609, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]', '()', False), ('keepdim', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_amin, client={})
+
+def _infer_argmax(_op, self, dim, keepdim):
+    return [(_r.reduce_nonempty(_op, self, dim, keepdim), 'int64')]
+
+
+OPS['argmax'] = dict(name='argmax', overload=None, id=610, args=[('self', 'Tensor', '<required>', False), ('dim', 'int?', 'None', False), ('keepdim', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=[], impl='kernel', family='reduce', infer=_infer_argmax, client={})
+
+def _infer_argmin(_op, self, dim, keepdim):
+    return [(_r.reduce_nonempty(_op, self, dim, keepdim), 'int64')]
+
+
+OPS['argmin'] = dict(name='argmin', overload=None, id=611, args=[('self', 'Tensor', '<required>', False), ('dim', 'int?', 'None', False), ('keepdim', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=[], impl='kernel', family='reduce', infer=_infer_argmin, client={})
+
+def _infer_var_correction(_op, self, dim, correction, keepdim):
+    compute = _r.var_dtype(_op, self)
+    return [(_r.reduce(_op, self, dim, keepdim), compute)]
+
+
+OPS['var_correction'] = dict(name='var', overload='correction', id=612, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]?', 'None', False), ('correction', 'int?', 'None', True), ('keepdim', 'bool', 'False', True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_var_correction, client={})
+
+def _infer_var(_op, self, unbiased):
+    return [(_r.scalar(_op), _r.var_dtype(_op, self))]
+
+
+OPS['var'] = dict(name='var', overload=None, id=613, args=[('self', 'Tensor', '<required>', False), ('unbiased', 'bool', 'True', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='reduce', infer=_infer_var, client={})
+
+def _infer_var_dim(_op, self, dim, unbiased, keepdim):
+    return [(_r.reduce(_op, self, dim, keepdim), _r.var_dtype(_op, self))]
+
+
+OPS['var_dim'] = dict(name='var', overload='dim', id=614, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]?', '<required>', False), ('unbiased', 'bool', 'True', False), ('keepdim', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='reduce', infer=_infer_var_dim, client={})
+
+def _infer_std_correction(_op, self, dim, correction, keepdim):
+    compute = _r.var_dtype(_op, self)
+    return [(_r.reduce(_op, self, dim, keepdim), compute)]
+
+
+OPS['std_correction'] = dict(name='std', overload='correction', id=615, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]?', 'None', False), ('correction', 'int?', 'None', True), ('keepdim', 'bool', 'False', True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_std_correction, client={})
+
+def _infer_std(_op, self, unbiased):
+    return [(_r.scalar(_op), _r.var_dtype(_op, self))]
+
+
+OPS['std'] = dict(name='std', overload=None, id=616, args=[('self', 'Tensor', '<required>', False), ('unbiased', 'bool', 'True', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='reduce', infer=_infer_std, client={})
+
+def _infer_std_dim(_op, self, dim, unbiased, keepdim):
+    return [(_r.reduce(_op, self, dim, keepdim), _r.var_dtype(_op, self))]
+
+
+OPS['std_dim'] = dict(name='std', overload='dim', id=617, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]?', '<required>', False), ('unbiased', 'bool', 'True', False), ('keepdim', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='reduce', infer=_infer_std_dim, client={})
+
+def _infer_var_mean_correction(_op, self, dim, correction, keepdim):
+    return [(_r.reduce(_op, self, dim, keepdim), _r.var_dtype(_op, self)), (_r.reduce(_op, self, dim, keepdim), _r.var_dtype(_op, self))]
+
+
+OPS['var_mean_correction'] = dict(name='var_mean', overload='correction', id=618, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]?', 'None', False), ('correction', 'int?', 'None', True), ('keepdim', 'bool', 'False', True)], rets=[('Tensor', 'result0'), ('Tensor', 'result1')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='reduce', infer=_infer_var_mean_correction, client={})
+
+def _infer_std_mean_correction(_op, self, dim, correction, keepdim):
+    return [(_r.reduce(_op, self, dim, keepdim), _r.var_dtype(_op, self)), (_r.reduce(_op, self, dim, keepdim), _r.var_dtype(_op, self))]
+
+
+OPS['std_mean_correction'] = dict(name='std_mean', overload='correction', id=619, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]?', 'None', False), ('correction', 'int?', 'None', True), ('keepdim', 'bool', 'False', True)], rets=[('Tensor', 'result0'), ('Tensor', 'result1')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='reduce', infer=_infer_std_mean_correction, client={})
+
+def _infer_norm(_op, self, p, dim, keepdim, dtype):
+    compute = _r.norm_dtype(_op, self, dtype)
+    return [(_r.reduce(_op, self, dim, keepdim), compute)]
+
+
+OPS['norm'] = dict(name='norm', overload=None, id=620, args=[('self', 'Tensor', '<required>', False), ('p', 'Scalar?', '2', False), ('dim', 'int[]?', 'None', False), ('keepdim', 'bool', 'False', False), ('dtype', 'ScalarType?', "'None'", True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_norm, client={})
+
+def _infer_logsumexp(_op, self, dim, keepdim):
+    compute = _r.promote_float(_op, self)
+    return [(_r.reduce(_op, self, dim, keepdim), compute)]
+
+
+OPS['logsumexp'] = dict(name='logsumexp', overload=None, id=621, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]', '<required>', False), ('keepdim', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_logsumexp, client={})
+
+def _infer_cumsum(_op, self, dim, dtype):
+    compute = _r.arg(_op, dtype, _r.sum_dtype(_op, self))
+    return [(_r.scan(_op, self, dim), compute)]
+
+
+OPS['cumsum'] = dict(name='cumsum', overload=None, id=622, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('dtype', 'ScalarType?', "'None'", True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_cumsum, client={})
+
+def _infer_cumprod(_op, self, dim, dtype):
+    compute = _r.arg(_op, dtype, _r.sum_dtype(_op, self))
+    return [(_r.scan(_op, self, dim), compute)]
+
+
+OPS['cumprod'] = dict(name='cumprod', overload=None, id=623, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('dtype', 'ScalarType?', "'None'", True)], rets=[('Tensor', 'result')], method=True, inplace=False, out=True, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_cumprod, client={})
+
+def _infer_all(_op, self):
+    return [(_r.scalar(_op), _r.all_dtype(_op, self))]
+
+
+OPS['all'] = dict(name='all', overload=None, id=624, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='reduce', infer=_infer_all, client={})
+
+def _infer_all_dim(_op, self, dim, keepdim):
+    return [(_r.reduce(_op, self, dim, keepdim), _r.all_dtype(_op, self))]
+
+
+OPS['all_dim'] = dict(name='all', overload='dim', id=625, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('keepdim', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='reduce', infer=_infer_all_dim, client={})
+
+def _infer_any(_op, self):
+    return [(_r.scalar(_op), _r.all_dtype(_op, self))]
+
+
+OPS['any'] = dict(name='any', overload=None, id=626, args=[('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='reduce', infer=_infer_any, client={})
+
+def _infer_any_dim(_op, self, dim, keepdim):
+    return [(_r.reduce(_op, self, dim, keepdim), _r.all_dtype(_op, self))]
+
+
+OPS['any_dim'] = dict(name='any', overload='dim', id=627, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('keepdim', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='reduce', infer=_infer_any_dim, client={})
+
+def _infer_topk(_op, self, k, dim, largest, sorted):
+    return [(_r.topk(_op, self, k, dim), _r.dtype_of(_op, self)), (_r.topk(_op, self, k, dim), 'int64')]
+
+
+OPS['topk'] = dict(name='topk', overload=None, id=628, args=[('self', 'Tensor', '<required>', False), ('k', 'int', '<required>', False), ('dim', 'int', '-1', False), ('largest', 'bool', 'True', False), ('sorted', 'bool', 'True', False)], rets=[('Tensor', 'values'), ('Tensor', 'indices')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_topk, client={})
+
+def _infer_sort(_op, self, dim, descending):
+    return [(_r.scan(_op, self, dim), _r.dtype_of(_op, self)), (_r.scan(_op, self, dim), 'int64')]
+
+
+OPS['sort'] = dict(name='sort', overload=None, id=629, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '-1', False), ('descending', 'bool', 'False', False)], rets=[('Tensor', 'values'), ('Tensor', 'indices')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_sort, client={})
+
+def _infer_sort_stable(_op, self, stable, dim, descending):
+    return [(_r.scan(_op, self, dim), _r.dtype_of(_op, self)), (_r.scan(_op, self, dim), 'int64')]
+
+
+OPS['sort_stable'] = dict(name='sort', overload='stable', id=630, args=[('self', 'Tensor', '<required>', False), ('stable', 'bool', '<required>', True), ('dim', 'int', '-1', True), ('descending', 'bool', 'False', True)], rets=[('Tensor', 'values'), ('Tensor', 'indices')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='reduce', infer=_infer_sort_stable, client={})
+
+def _infer_argsort(_op, self, dim, descending):
+    return [(_r.scan(_op, self, dim), 'int64')]
+
+
+OPS['argsort'] = dict(name='argsort', overload=None, id=631, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '-1', False), ('descending', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=[], impl='composite', family='reduce', infer=_infer_argsort, client={})
+
+def _infer_count_nonzero_dim_IntList(_op, self, dim):
+    return [(_r.reduce(_op, self, dim, False), 'int64')]
+
+
+OPS['count_nonzero_dim_IntList'] = dict(name='count_nonzero', overload='dim_IntList', id=632, args=[('self', 'Tensor', '<required>', False), ('dim', 'int[]', '<required>', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='reduce', infer=_infer_count_nonzero_dim_IntList, client={})
+
+def _infer_count_nonzero(_op, self, dim):
+    return [(_r.reduce(_op, self, dim, False), 'int64')]
+
+
+OPS['count_nonzero'] = dict(name='count_nonzero', overload=None, id=633, args=[('self', 'Tensor', '<required>', False), ('dim', 'int?', 'None', False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='reduce', infer=_infer_count_nonzero, client={})
 
 def _infer_neg(_op, self):
     return [(_r.shape_of(_op, self), _r.dtype_of(_op, self))]

@@ -476,6 +476,75 @@ def addc_dtype(op, self, tensor1, tensor2, value, is_div):
 
 
 # ---- reductions, sort, scan ----
+
+def mean_dtype(op, self, dtype):
+    if dtype is not None:
+        if not is_floating(dtype):
+            fail("RuntimeError", "%s(): could not infer output dtype. Optional dtype must be either "
+                 "a floating point or complex dtype. Got: %s" % (op, torch_type_name(dtype)))
+        return dtype
+    if not is_floating(self.dtype):
+        fail("RuntimeError", "%s(): could not infer output dtype. Input dtype must be either a "
+             "floating point or complex dtype. Got: %s" % (op, torch_type_name(self.dtype)))
+    return self.dtype
+
+
+def var_dtype(op, self):
+    if not is_floating(self.dtype):
+        fail("RuntimeError", "%s: std and var only support floating point and complex dtypes" % op)
+    return self.dtype
+
+
+def norm_dtype(op, self, dtype):
+    if not is_floating(self.dtype):
+        fail("RuntimeError", "%s(): input dtype should be either floating point or complex. Got %s "
+             "instead." % (op, torch_type_name(self.dtype)))
+    if dtype is not None and not is_floating(dtype):
+        fail("RuntimeError", "%s(): the desired output dtype should be either floating point or "
+             "complex. Got %s instead." % (op, torch_type_name(dtype)))
+    return dtype if dtype is not None else self.dtype
+
+
+def all_dtype(op, self):
+    return "uint8" if self.dtype == "uint8" else "bool"
+
+
+def _no_identity_all(op, self):
+    if numel(self.shape) == 0:
+        fail("IndexError", "%s(): Expected reduction dim to be specified for input.numel() == 0. "
+             "Specify the reduction dim with the 'dim' argument." % op)
+
+
+def reduce_all_nonempty(op, self):
+    _no_identity_all(op, self)
+    return ()
+
+
+def reduce_nonempty(op, self, dim, keepdim):
+    if dim is None or (not isinstance(dim, int) and len(dim) == 0):
+        _no_identity_all(op, self)
+    else:
+        for d in reduce_dims(op, len(self.shape), dim):
+            if len(self.shape) and self.shape[d] == 0:
+                fail("IndexError", "%s(): Expected reduction dim %d to have non-zero size." % (op, d))
+    return reduce(op, self, dim, keepdim)
+
+
+def scan(op, self, dim):
+    wrap_dim(dim, len(self.shape))
+    return tuple(self.shape)
+
+
+def topk(op, self, k, dim):
+    d = wrap_dim(dim, len(self.shape))
+    size = self.shape[d] if len(self.shape) else 1
+    if not 0 <= k <= size:
+        fail("RuntimeError", "%s: selected index k out of range" % op)
+    if not len(self.shape):
+        return ()
+    out = list(self.shape)
+    out[d] = k
+    return tuple(out)
 # (end)
 
 
