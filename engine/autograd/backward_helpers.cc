@@ -330,6 +330,7 @@ Tensor mv_vec_backward(const Tensor& grad, const Tensor& mat, const Scalar& alph
 
 }  // namespace kiln
 // (end of linalg)
+
 namespace kiln {
 
 // ---- unary (table/unary.yaml) ----
@@ -343,44 +344,6 @@ Tensor unary_zero(const Tensor& grad) {
 
 Tensor pass_where(const Tensor& mask, const Tensor& grad) {
   return where(mask, grad, unary_zero(grad));
-namespace kiln {
-
-// ---- reductions, sort, scan (reduce family) ----
-
-namespace {
-
-int64_t reduced_count(IntList sizes, const std::optional<Shape>& dim) {
-  const int64_t nd = static_cast<int64_t>(sizes.size());
-  int64_t n = 1;
-  if (!dim || dim->empty()) {
-    for (int64_t s : sizes) n *= s;
-    return n;
-  }
-  for (int64_t d : *dim) n *= nd == 0 ? 1 : sizes[wrap_dim(d, nd)];
-  return n;
-}
-
-Tensor as_dtype_of(const Tensor& mask, const Tensor& like) { return cast_to(mask, like.dtype()); }
-
-// x == value, counting NaN == NaN (the reduced value of a lane holding a NaN is NaN).
-Tensor equal_or_both_nan(const Tensor& x, const Tensor& value) {
-  return logical_or(eq(x, value), logical_and(ne(x, x), ne(value, value)));
-}
-
-Tensor sign_of(const Tensor& x) {
-  return as_dtype_of(gt(x, wrapped_scalar(0)), x) - as_dtype_of(lt(x, wrapped_scalar(0)), x);
-}
-
-// Product of every other element along dim: exclusive running products from the left and
-// from the right, multiplied.
-Tensor prod_of_others(const Tensor& x, int64_t dim) {
-  const int64_t n = x.sizes()[dim];
-  if (n == 0) return x;
-  const Tensor one = ones_like(narrow(x, dim, 0, 1));
-  if (n == 1) return one;
-  const Tensor left = cumprod(x, dim, std::nullopt);
-  const Tensor right = flip(cumprod(flip(x, {dim}), dim, std::nullopt), {dim});
-  return cat({one, narrow(left, dim, 0, n - 1)}, dim) * cat({narrow(right, dim, 1, n - 1), one}, dim);
 }
 
 }  // namespace
@@ -496,6 +459,50 @@ Tensor hardsigmoid_backward(const Tensor& grad, const Tensor& self) {
 }
 
 // (end of unary)
+
+}  // namespace kiln
+
+namespace kiln {
+
+// ---- reductions, sort, scan (reduce family) ----
+
+namespace {
+
+int64_t reduced_count(IntList sizes, const std::optional<Shape>& dim) {
+  const int64_t nd = static_cast<int64_t>(sizes.size());
+  int64_t n = 1;
+  if (!dim || dim->empty()) {
+    for (int64_t s : sizes) n *= s;
+    return n;
+  }
+  for (int64_t d : *dim) n *= nd == 0 ? 1 : sizes[wrap_dim(d, nd)];
+  return n;
+}
+
+Tensor as_dtype_of(const Tensor& mask, const Tensor& like) { return cast_to(mask, like.dtype()); }
+
+// x == value, counting NaN == NaN (the reduced value of a lane holding a NaN is NaN).
+Tensor equal_or_both_nan(const Tensor& x, const Tensor& value) {
+  return logical_or(eq(x, value), logical_and(ne(x, x), ne(value, value)));
+}
+
+Tensor sign_of(const Tensor& x) {
+  return as_dtype_of(gt(x, wrapped_scalar(0)), x) - as_dtype_of(lt(x, wrapped_scalar(0)), x);
+}
+
+// Product of every other element along dim: exclusive running products from the left and
+// from the right, multiplied.
+Tensor prod_of_others(const Tensor& x, int64_t dim) {
+  const int64_t n = x.sizes()[dim];
+  if (n == 0) return x;
+  const Tensor one = ones_like(narrow(x, dim, 0, 1));
+  if (n == 1) return one;
+  const Tensor left = cumprod(x, dim, std::nullopt);
+  const Tensor right = flip(cumprod(flip(x, {dim}), dim, std::nullopt), {dim});
+  return cat({one, narrow(left, dim, 0, n - 1)}, dim) * cat({narrow(right, dim, 1, n - 1), one}, dim);
+}
+
+}  // namespace
 
 Tensor mean_backward(const Tensor& grad, IntList sizes, const std::optional<Shape>& dim,
                      bool keepdim) {

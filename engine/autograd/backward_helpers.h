@@ -148,6 +148,7 @@ Tensor bmm_batch2_backward(const Tensor& grad, const Tensor& batch1, const Scala
 Tensor mv_mat_backward(const Tensor& grad, const Tensor& vec, const Scalar& alpha);
 Tensor mv_vec_backward(const Tensor& grad, const Tensor& mat, const Scalar& alpha);
 // (end of linalg)
+
 // ---- nn_seq (engine/autograd/backward_nn_seq.cc) ----
 // Grouped gradients: one fused backward op each, unneeded outputs left undefined. The
 // attention's come back in the broadcast batch shape; the engine sums them to each input's.
