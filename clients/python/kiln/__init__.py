@@ -18,7 +18,7 @@ from kiln._factories import (arange, as_tensor, empty, empty_like, eye, from_num
                              rand_like, randint, randn, randn_like, randperm, seed, tensor, zeros,
                              zeros_like)
 from kiln._tensor import Tensor
-from kiln import autograd  # noqa: F401
+from kiln import autograd, optim  # noqa: F401
 
 __version__ = "0.1.0"
 

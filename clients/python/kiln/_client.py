@@ -11,7 +11,6 @@ import os
 import queue
 import sys
 import threading
-import time
 import zlib
 
 import grpc

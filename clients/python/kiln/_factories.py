@@ -63,7 +63,7 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False,  
 
 def _infer_data_dtype(arr, data):
     if isinstance(data, np.ndarray) or isinstance(data, np.generic):
-        return dtype_name(arr.dtype) if arr.dtype != np.float16 or True else None
+        return dtype_name(arr.dtype)  # numpy data keeps its dtype, as in torch
     if arr.dtype.kind == "f":
         return _rules.default_dtype[0]
     if arr.dtype.kind in "iu":

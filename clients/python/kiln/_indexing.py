@@ -2,7 +2,6 @@
 None unsqueezes, tensors (and lists) gather with `index`, and assignment writes through a view
 (fill_ / copy_) or with index_put_."""
 
-from kiln import _rules
 from kiln._ops import call
 
 
@@ -115,5 +114,3 @@ def setitem(t, idx, value):
         value = value.to(res.dtype)
     call("index_put", (res, _entries(adv), value), {}, 1)
 
-
-__all__ = ["getitem", "setitem", "_rules"]

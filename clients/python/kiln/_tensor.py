@@ -352,10 +352,6 @@ class Tensor:
         wire.detach(c.buf, self._h, h)
         return Tensor(c, h, self._m, False, True)
 
-    def detach_(self):
-        t = self.detach()
-        return t
-
     def retain_grad(self):
         wire.retain_grad(self._c.buf, self._h)
 
