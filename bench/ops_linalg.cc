@@ -25,6 +25,11 @@ KILN_BENCH(bmm_64x128x128_f32) {
   return [=] { (void)bmm(a, b); };
 }
 
+KILN_BENCH(mm_1024_f32) {
+  Tensor a = data({1024, 1024}), b = data({1024, 1024});
+  return [=] { (void)mm(a, b); };
+}
+
 // The backward of a linear layer: a transposed operand read in place.
 KILN_BENCH(mm_tn_1024_f32) {
   Tensor a = data({1024, 1024}), b = data({1024, 1024});

@@ -17,6 +17,11 @@ def _bmm(b, n):
     return setup
 
 
+def _mm():
+    a, b = data(1024, 1024), data(1024, 1024)
+    return lambda: torch.mm(a, b)
+
+
 def _mm_tn():
     a, b = data(1024, 1024), data(1024, 1024)
     return lambda: torch.mm(a.t(), b)
@@ -30,5 +35,6 @@ CASES = {
     "matmul_1024_f64": (_matmul(1024, torch.float64), 2 * 1024 ** 3, "GFLOP/s"),
     "bmm_16384x4x4_f32": (_bmm(16384, 4), 2 * 16384 * 4 ** 3, "GFLOP/s"),
     "bmm_64x128x128_f32": (_bmm(64, 128), 2 * 64 * 128 ** 3, "GFLOP/s"),
+    "mm_1024_f32": (_mm, 2 * 1024 ** 3, "GFLOP/s"),
     "mm_tn_1024_f32": (_mm_tn, 2 * 1024 ** 3, "GFLOP/s"),
 }

@@ -15,14 +15,17 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
   rules::check_defined(kOp, self, "self");
   rules::check_defined(kOp, other, "other");
   rules::matmul_dtype(kOp, self, other);
-  const Shape out = rules::matmul(kOp, self, other);
+  // The result's shape is dropped before the product is allocated: a small block freed after
+  // a large one keeps glibc from reusing the large one, and every call page-faults afresh.
+  (void)rules::matmul(kOp, self, other);
   const int64_t da = self.dim(), db = other.dim();
-  const Shape& a = self.sizes();
-  const Shape& b = other.sizes();
   if (da == 1 && db == 1) return dot(self, other);
   if (da == 2 && db == 1) return mv(self, other);
   if (da == 1 && db == 2) return squeeze(mm(unsqueeze(self, 0), other), 0);
   if (da == 2 && db == 2) return mm(self, other);
+  const Shape out = rules::matmul(kOp, self, other);
+  const Shape& a = self.sizes();
+  const Shape& b = other.sizes();
   if (db <= 2) {
     const int64_t rows = numel_of(Shape(a.begin(), a.end() - 1));
     const Tensor folded = reshape(self, {rows, a.back()});

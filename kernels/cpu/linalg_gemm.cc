@@ -62,6 +62,34 @@ Tensor contiguous_copy(const Tensor& t) {
   return c;
 }
 
+// Rows lo..hi of c (B * n rows of P columns), b's rows contiguous: each row of c accumulates
+// whole rows of b, with P known to the compiler (a 4-wide row is one vector op per k).
+template <int P, typename T, typename Acc>
+void gemm_rows_fixed(T* c, const T* a, const T* b, int64_t lo, int64_t hi, int64_t n, int64_t m,
+                     const int64_t* as, const int64_t* bs, Acc al, Acc be, bool use_c) {
+  int64_t bi = lo / n, i = lo % n;
+  for (int64_t r = lo; r < hi; ++r) {
+    const T* ar = a + bi * as[0] + i * as[1];
+    const T* bm = b + bi * bs[0];
+    Acc s[P] = {};
+    for (int64_t k = 0; k < m; ++k) {
+      const Acc x = Acc(ar[k * as[2]]);
+      const T* br = bm + k * bs[1];
+      for (int j = 0; j < P; ++j) s[j] += x * Acc(br[j]);
+    }
+    T* cr = c + r * P;
+    if (use_c) {
+      for (int j = 0; j < P; ++j) cr[j] = T(be * Acc(cr[j]) + al * s[j]);
+    } else {
+      for (int j = 0; j < P; ++j) cr[j] = T(al * s[j]);
+    }
+    if (++i == n) {
+      i = 0;
+      ++bi;
+    }
+  }
+}
+
 // c (B, n, p) contiguous; a (B, n, m) and b (B, m, p) with strides as / bs.
 template <typename T>
 void gemm_loop(T* c, const T* a, const T* b, int64_t B, int64_t n, int64_t m, int64_t p,
@@ -77,6 +105,16 @@ void gemm_loop(T* c, const T* a, const T* b, int64_t B, int64_t n, int64_t m, in
   constexpr int64_t kRowMax = 64;
   const bool by_rows = bs[2] == 1 && p <= kRowMax;
   parallel_for(0, B * n, grain, [&](int64_t lo, int64_t hi) {
+    if (bs[2] == 1) {
+      switch (p) {
+#define KILN_GEMM_FIXED(P) \
+  case P: gemm_rows_fixed<P, T, Acc>(c, a, b, lo, hi, n, m, as, bs, al, be, use_c); return;
+        KILN_GEMM_FIXED(1) KILN_GEMM_FIXED(2) KILN_GEMM_FIXED(3) KILN_GEMM_FIXED(4)
+        KILN_GEMM_FIXED(5) KILN_GEMM_FIXED(6) KILN_GEMM_FIXED(7) KILN_GEMM_FIXED(8)
+#undef KILN_GEMM_FIXED
+        default: break;
+      }
+    }
     int64_t bi = lo / n, i = lo % n;
     Acc acc[kRowMax];
     for (int64_t r = lo; r < hi; ++r) {
