@@ -21,7 +21,7 @@ namespace {
 using namespace kiln;
 
 constexpr int64_t kPoints = 512, kIn = 8, kHidden = 64, kSteps = 600;
-constexpr double kThreshold = 5e-3;  // the target's variance is ~0.4
+constexpr double kThreshold = 1e-3;  // the target's variance is ~0.4; reached: ~1e-5
 
 // A float32 tensor filled from `gen`.
 template <typename F>

@@ -43,7 +43,16 @@ void linear(const Tensor& out, const Tensor& input, const Tensor& weight, const 
     const Tensor x = seq::dense(input, md);
     const seq::MatArg w(weight, md);
     M beta = 0;
-    if (bias.defined()) {
+    if (bias.defined() && bias.dim() == 1 && bias.size(0) == n && bias.is_contiguous() &&
+        bias.dtype() == md) {
+      // The usual bias (N): row copies, cheaper than the general broadcasting copy.
+      const M* b = bias.data_ptr<M>();
+      M* c = o.buf.data_ptr<M>();
+      parallel_for(0, rows, std::max<int64_t>(1, 32768 / n), [&](int64_t lo, int64_t hi) {
+        for (int64_t r = lo; r < hi; ++r) std::copy(b, b + n, c + r * n);
+      });
+      beta = 1;
+    } else if (bias.defined()) {
       copy(o.buf, seq::expand_view(bias, out.sizes()), false);
       beta = 1;
     }
