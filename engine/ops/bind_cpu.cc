@@ -7,6 +7,7 @@
 #include "kernels/cpu/index.h"
 #include "kernels/cpu/linalg.h"
 #include "kernels/cpu/nn_seq.h"
+#include "kernels/cpu/nn_conv.h"
 #include "kernels/cpu/reduce.h"
 #include "kernels/cpu/unary.h"
 
@@ -180,6 +181,18 @@ void bind_cpu(KernelTable& t) {
 
   // ---- nn: conv, pooling, norms, losses, attention, ... (kernels/cpu/nn_*.h) ----
   // (end of nn)
+
+
+  // ---- nn_conv: convolution and pooling (kernels/cpu/nn_conv.h) ----
+  t.convolution = cpu::convolution;
+  t.convolution_backward = cpu::convolution_backward;
+  t.max_pool2d_with_indices = cpu::max_pool2d_with_indices;
+  t.max_pool2d_with_indices_backward = cpu::max_pool2d_with_indices_backward;
+  t.avg_pool2d = cpu::avg_pool2d;
+  t.avg_pool2d_backward = cpu::avg_pool2d_backward;
+  t.adaptive_avg_pool2d = cpu::adaptive_avg_pool2d;
+  t.adaptive_avg_pool2d_backward = cpu::adaptive_avg_pool2d_backward;
+  // (end of nn_conv)
 
 
   // ---- optim: fused optimizer steps (kernels/cpu/optim.h) ----

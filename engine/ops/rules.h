@@ -304,6 +304,54 @@ const char* torch_type_name(DType t);
 // (end)
 
 
+// ---- nn_conv: convolution and pooling (rules_nn_conv.cc) ----
+// input, weight (and a defined bias) share one dtype: "expected scalar type Float but found Double".
+DType conv_dtype(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias);
+// convolution: batched input (N, C, L) or (N, C, H, W); stride/padding/dilation/output_padding
+// hold one value or one per spatial dim. PyTorch's channel, bias and kernel-size checks.
+Shape conv_shape(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                 IntList stride, IntList padding, IntList dilation, bool transposed,
+                 IntList output_padding, int64_t groups);
+// conv1d / conv2d (k spatial dims) also take an unbatched input; the str form takes "valid" or
+// "same" (stride 1 only; the output keeps the input's spatial size).
+Shape conv_nd_shape(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                    IntList stride, IntList padding, IntList dilation, int64_t groups, int64_t k);
+Shape conv_nd_str_shape(const char* op, const Tensor& input, const Tensor& weight,
+                        const Tensor& bias, IntList stride, const std::string& padding,
+                        IntList dilation, int64_t groups, int64_t k);
+// The total padding per spatial dim that padding="same"/"valid" means (checked).
+std::vector<int64_t> same_padding(const char* op, const Tensor& weight, IntList stride,
+                                  const std::string& padding, IntList dilation, int64_t k);
+Shape conv_transpose_nd_shape(const char* op, const Tensor& input, const Tensor& weight,
+                              const Tensor& bias, IntList stride, IntList padding,
+                              IntList output_padding, int64_t groups, IntList dilation, int64_t k);
+// convolution_backward's outputs: each the shape of its input, or [0] when masked off.
+Shape conv_backward_input_shape(const char* op, const Tensor& grad_output, const Tensor& input,
+                                const Tensor& weight, IntList stride, IntList padding,
+                                IntList dilation, bool transposed, IntList output_padding,
+                                int64_t groups, IntList output_mask);
+Shape conv_backward_weight_shape(const char* op, const Tensor& weight, IntList output_mask);
+Shape conv_backward_bias_shape(const char* op, const Tensor& weight,
+                               const std::optional<Shape>& bias_sizes, bool transposed,
+                               int64_t groups, IntList output_mask);
+// 2-d pooling of (N, C, H, W) or (C, H, W); stride [] means kernel_size; PyTorch's output-size
+// formula with ceil_mode (a last window starting in the right padding is dropped).
+Shape pool2d_shape(const char* op, const Tensor& self, IntList kernel_size, IntList stride,
+                   IntList padding, IntList dilation, bool ceil_mode);
+Shape pool2d_backward_shape(const char* op, const Tensor& grad_output, const Tensor& self,
+                            IntList kernel_size, IntList stride, IntList padding,
+                            IntList dilation, bool ceil_mode, const Tensor& indices);
+Shape avg_pool2d_shape(const char* op, const Tensor& self, IntList kernel_size, IntList stride,
+                       IntList padding, bool ceil_mode, std::optional<int64_t> divisor_override);
+Shape avg_pool2d_backward_shape(const char* op, const Tensor& grad_output, const Tensor& self,
+                                IntList kernel_size, IntList stride, IntList padding,
+                                bool ceil_mode, std::optional<int64_t> divisor_override);
+Shape adaptive_pool2d_shape(const char* op, const Tensor& self, IntList output_size);
+Shape adaptive_pool2d_backward_shape(const char* op, const Tensor& grad_output,
+                                     const Tensor& self);
+// (end)
+
+
 // ---- optim (rules_optim.cc) ----
 // The dtype of clip_grad_norm_'s total norm: the gradients' promoted dtype (they must be
 // floating), or the default float type when there are none (PyTorch's tensor(0.)).

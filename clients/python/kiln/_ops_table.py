@@ -5,7 +5,7 @@ dtype inference that lets `x.shape` answer without a round trip."""
 
 from kiln import _rules as _r
 
-TABLE_HASH = '5360d8ec29fd8d8c'
+TABLE_HASH = '55d5b06cd15f984f'
 
 OPS = {}
 
@@ -597,6 +597,97 @@ def _infer_einsum(_op, equation, tensors, path):
 
 
 OPS['einsum'] = dict(name='einsum', overload=None, id=809, args=[('equation', 'str', '<required>', False), ('tensors', 'Tensor[]', '<required>', False), ('path', 'int[]?', 'None', True)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['tensors'], impl='composite', family='linalg', infer=_infer_einsum, client={})
+
+def _infer_convolution(_op, input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    compute = _r.conv_dtype(_op, input, weight, bias)
+    return [(_r.conv_shape(_op, input, weight, bias, stride, padding, dilation, transposed, output_padding, groups), compute)]
+
+
+OPS['convolution'] = dict(name='convolution', overload=None, id=1200, args=[('input', 'Tensor', '<required>', False), ('weight', 'Tensor', '<required>', False), ('bias', 'Tensor?', '<required>', False), ('stride', 'int[]', '<required>', False), ('padding', 'int[]', '<required>', False), ('dilation', 'int[]', '<required>', False), ('transposed', 'bool', '<required>', False), ('output_padding', 'int[]', '<required>', False), ('groups', 'int', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='kernel', family='nn_conv', infer=_infer_convolution, client={})
+
+def _infer_convolution_backward(_op, grad_output, input, weight, bias_sizes, stride, padding, dilation, transposed, output_padding, groups, output_mask):
+    compute = _r.conv_dtype(_op, grad_output, input, weight)
+    return [(_r.conv_backward_input_shape(_op, grad_output, input, weight, stride, padding, dilation, transposed, output_padding, groups, output_mask), compute), (_r.conv_backward_weight_shape(_op, weight, output_mask), compute), (_r.conv_backward_bias_shape(_op, weight, bias_sizes, transposed, groups, output_mask), compute)]
+
+
+OPS['convolution_backward'] = dict(name='convolution_backward', overload=None, id=1201, args=[('grad_output', 'Tensor', '<required>', False), ('input', 'Tensor', '<required>', False), ('weight', 'Tensor', '<required>', False), ('bias_sizes', 'int[]?', '<required>', False), ('stride', 'int[]', '<required>', False), ('padding', 'int[]', '<required>', False), ('dilation', 'int[]', '<required>', False), ('transposed', 'bool', '<required>', False), ('output_padding', 'int[]', '<required>', False), ('groups', 'int', '<required>', False), ('output_mask', 'int[]', '<required>', False)], rets=[('Tensor', 'grad_input'), ('Tensor', 'grad_weight'), ('Tensor', 'grad_bias')], method=False, inplace=False, out=False, dynamic=False, differentiable=['grad_output', 'input', 'weight'], impl='kernel', family='nn_conv', infer=_infer_convolution_backward, client={})
+
+def _infer_conv1d(_op, input, weight, bias, stride, padding, dilation, groups):
+    compute = _r.conv_dtype(_op, input, weight, bias)
+    return [(_r.conv_nd_shape(_op, input, weight, bias, stride, padding, dilation, groups, 1), compute)]
+
+
+OPS['conv1d'] = dict(name='conv1d', overload=None, id=1202, args=[('input', 'Tensor', '<required>', False), ('weight', 'Tensor', '<required>', False), ('bias', 'Tensor?', 'None', False), ('stride', 'int[]', '(1,)', False), ('padding', 'int[]', '(0,)', False), ('dilation', 'int[]', '(1,)', False), ('groups', 'int', '1', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='composite', family='nn_conv', infer=_infer_conv1d, client={})
+
+def _infer_conv1d_padding(_op, input, weight, bias, stride, padding, dilation, groups):
+    compute = _r.conv_dtype(_op, input, weight, bias)
+    return [(_r.conv_nd_str_shape(_op, input, weight, bias, stride, padding, dilation, groups, 1), compute)]
+
+
+OPS['conv1d_padding'] = dict(name='conv1d', overload='padding', id=1203, args=[('input', 'Tensor', '<required>', False), ('weight', 'Tensor', '<required>', False), ('bias', 'Tensor?', '<required>', False), ('stride', 'int[]', '<required>', False), ('padding', 'str', '<required>', False), ('dilation', 'int[]', '(1,)', False), ('groups', 'int', '1', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='composite', family='nn_conv', infer=_infer_conv1d_padding, client={})
+
+def _infer_conv2d(_op, input, weight, bias, stride, padding, dilation, groups):
+    compute = _r.conv_dtype(_op, input, weight, bias)
+    return [(_r.conv_nd_shape(_op, input, weight, bias, stride, padding, dilation, groups, 2), compute)]
+
+
+OPS['conv2d'] = dict(name='conv2d', overload=None, id=1204, args=[('input', 'Tensor', '<required>', False), ('weight', 'Tensor', '<required>', False), ('bias', 'Tensor?', 'None', False), ('stride', 'int[]', '(1, 1)', False), ('padding', 'int[]', '(0, 0)', False), ('dilation', 'int[]', '(1, 1)', False), ('groups', 'int', '1', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='composite', family='nn_conv', infer=_infer_conv2d, client={})
+
+def _infer_conv2d_padding(_op, input, weight, bias, stride, padding, dilation, groups):
+    compute = _r.conv_dtype(_op, input, weight, bias)
+    return [(_r.conv_nd_str_shape(_op, input, weight, bias, stride, padding, dilation, groups, 2), compute)]
+
+
+OPS['conv2d_padding'] = dict(name='conv2d', overload='padding', id=1205, args=[('input', 'Tensor', '<required>', False), ('weight', 'Tensor', '<required>', False), ('bias', 'Tensor?', '<required>', False), ('stride', 'int[]', '<required>', False), ('padding', 'str', '<required>', False), ('dilation', 'int[]', '(1, 1)', False), ('groups', 'int', '1', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='composite', family='nn_conv', infer=_infer_conv2d_padding, client={})
+
+def _infer_conv_transpose2d(_op, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    compute = _r.conv_dtype(_op, input, weight, bias)
+    return [(_r.conv_transpose_nd_shape(_op, input, weight, bias, stride, padding, output_padding, groups, dilation, 2), compute)]
+
+
+OPS['conv_transpose2d'] = dict(name='conv_transpose2d', overload=None, id=1206, args=[('input', 'Tensor', '<required>', False), ('weight', 'Tensor', '<required>', False), ('bias', 'Tensor?', 'None', False), ('stride', 'int[]', '(1, 1)', False), ('padding', 'int[]', '(0, 0)', False), ('output_padding', 'int[]', '(0, 0)', False), ('groups', 'int', '1', False), ('dilation', 'int[]', '(1, 1)', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='composite', family='nn_conv', infer=_infer_conv_transpose2d, client={})
+
+def _infer_max_pool2d_with_indices(_op, self, kernel_size, stride, padding, dilation, ceil_mode):
+    return [(_r.pool2d_shape(_op, self, kernel_size, stride, padding, dilation, ceil_mode), _r.dtype_of(_op, self)), (_r.pool2d_shape(_op, self, kernel_size, stride, padding, dilation, ceil_mode), 'int64')]
+
+
+OPS['max_pool2d_with_indices'] = dict(name='max_pool2d_with_indices', overload=None, id=1207, args=[('self', 'Tensor', '<required>', False), ('kernel_size', 'int[]', '<required>', False), ('stride', 'int[]', '()', False), ('padding', 'int[]', '(0,)', False), ('dilation', 'int[]', '(1,)', False), ('ceil_mode', 'bool', 'False', False)], rets=[('Tensor', 'values'), ('Tensor', 'indices')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='nn_conv', infer=_infer_max_pool2d_with_indices, client={})
+
+def _infer_max_pool2d_with_indices_backward(_op, grad_output, self, kernel_size, stride, padding, dilation, ceil_mode, indices):
+    return [(_r.pool2d_backward_shape(_op, grad_output, self, kernel_size, stride, padding, dilation, ceil_mode, indices), _r.dtype_of(_op, grad_output))]
+
+
+OPS['max_pool2d_with_indices_backward'] = dict(name='max_pool2d_with_indices_backward', overload=None, id=1208, args=[('grad_output', 'Tensor', '<required>', False), ('self', 'Tensor', '<required>', False), ('kernel_size', 'int[]', '<required>', False), ('stride', 'int[]', '<required>', False), ('padding', 'int[]', '<required>', False), ('dilation', 'int[]', '<required>', False), ('ceil_mode', 'bool', '<required>', False), ('indices', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['grad_output'], impl='kernel', family='nn_conv', infer=_infer_max_pool2d_with_indices_backward, client={})
+
+def _infer_max_pool2d(_op, self, kernel_size, stride, padding, dilation, ceil_mode):
+    return [(_r.pool2d_shape(_op, self, kernel_size, stride, padding, dilation, ceil_mode), _r.dtype_of(_op, self))]
+
+
+OPS['max_pool2d'] = dict(name='max_pool2d', overload=None, id=1209, args=[('self', 'Tensor', '<required>', False), ('kernel_size', 'int[]', '<required>', False), ('stride', 'int[]', '()', False), ('padding', 'int[]', '(0,)', False), ('dilation', 'int[]', '(1,)', False), ('ceil_mode', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='composite', family='nn_conv', infer=_infer_max_pool2d, client={})
+
+def _infer_avg_pool2d(_op, self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    return [(_r.avg_pool2d_shape(_op, self, kernel_size, stride, padding, ceil_mode, divisor_override), _r.dtype_of(_op, self))]
+
+
+OPS['avg_pool2d'] = dict(name='avg_pool2d', overload=None, id=1210, args=[('self', 'Tensor', '<required>', False), ('kernel_size', 'int[]', '<required>', False), ('stride', 'int[]', '()', False), ('padding', 'int[]', '(0,)', False), ('ceil_mode', 'bool', 'False', False), ('count_include_pad', 'bool', 'True', False), ('divisor_override', 'int?', 'None', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='nn_conv', infer=_infer_avg_pool2d, client={})
+
+def _infer_avg_pool2d_backward(_op, grad_output, self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    return [(_r.avg_pool2d_backward_shape(_op, grad_output, self, kernel_size, stride, padding, ceil_mode, divisor_override), _r.dtype_of(_op, grad_output))]
+
+
+OPS['avg_pool2d_backward'] = dict(name='avg_pool2d_backward', overload=None, id=1211, args=[('grad_output', 'Tensor', '<required>', False), ('self', 'Tensor', '<required>', False), ('kernel_size', 'int[]', '<required>', False), ('stride', 'int[]', '<required>', False), ('padding', 'int[]', '<required>', False), ('ceil_mode', 'bool', '<required>', False), ('count_include_pad', 'bool', '<required>', False), ('divisor_override', 'int?', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['grad_output'], impl='kernel', family='nn_conv', infer=_infer_avg_pool2d_backward, client={})
+
+def _infer_adaptive_avg_pool2d(_op, self, output_size):
+    return [(_r.adaptive_pool2d_shape(_op, self, output_size), _r.dtype_of(_op, self))]
+
+
+OPS['adaptive_avg_pool2d'] = dict(name='adaptive_avg_pool2d', overload=None, id=1212, args=[('self', 'Tensor', '<required>', False), ('output_size', 'int[]', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='nn_conv', infer=_infer_adaptive_avg_pool2d, client={})
+
+def _infer_adaptive_avg_pool2d_backward(_op, grad_output, self):
+    return [(_r.adaptive_pool2d_backward_shape(_op, grad_output, self), _r.dtype_of(_op, grad_output))]
+
+
+OPS['adaptive_avg_pool2d_backward'] = dict(name='adaptive_avg_pool2d_backward', overload=None, id=1213, args=[('grad_output', 'Tensor', '<required>', False), ('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['grad_output'], impl='kernel', family='nn_conv', infer=_infer_adaptive_avg_pool2d_backward, client={})
 
 def _infer_linear(_op, input, weight, bias):
     compute = _r.seq_dtype(_op, input, weight, bias)

@@ -1448,6 +1448,282 @@ def select_backward(op, grad_output, input_sizes, dim, index_):
 # (end)
 
 
+# ---- nn_conv: convolution and pooling ----
+
+def _per_dim(op, name, v, k):
+    v = tuple(v)
+    if len(v) not in (1, k):
+        fail("RuntimeError", "%s: expected %s to be a single integer value or a list of %d values to match "
+             "the convolution dimensions, but got %s=%s" % (op, name, k, name, shape_str(v)))
+    return v * k if len(v) == 1 else v
+
+
+def _x_join(v):
+    return " x ".join(str(x) for x in v)
+
+
+def _conv_check(op, inp, w, bias, stride, padding, dilation, transposed, output_padding, groups):
+    nd = len(inp)
+    if nd not in (3, 4):
+        fail("RuntimeError", "%s: expected a batched input with 1 or 2 spatial dims, but got input of size: %s"
+             % (op, shape_str(inp)))
+    if len(w) != nd:
+        fail("RuntimeError", "%s: Expected %d-dimensional input for %d-dimensional weight %s, but got "
+             "%d-dimensional weight instead" % (op, nd, nd, shape_str(w), len(w)))
+    k = nd - 2
+    stride = _per_dim(op, "stride", stride, k)
+    padding = _per_dim(op, "padding", padding, k)
+    dilation = _per_dim(op, "dilation", dilation, k)
+    output_padding = _per_dim(op, "output_padding", output_padding, k)
+    if any(s < 1 for s in stride):
+        fail("RuntimeError", "%s: non-positive stride is not supported" % op)
+    if any(p < 0 for p in padding):
+        fail("RuntimeError", "%s: negative padding is not supported" % op)
+    if any(p < 0 for p in output_padding):
+        fail("RuntimeError", "%s: negative output_padding is not supported" % op)
+    if any(d < 1 for d in dilation):
+        fail("RuntimeError", "%s: non-positive dilation is not supported" % op)
+    if groups <= 0:
+        fail("RuntimeError", "%s: non-positive groups is not supported" % op)
+    if w[0] <= 0:
+        fail("RuntimeError", "%s: Given groups=%d, expected weight to be at least 1 at dimension 0, but got "
+             "weight of size %s instead" % (op, groups, shape_str(w)))
+    if w[0] % groups:
+        fail("RuntimeError", "%s: Given groups=%d, expected weight to be divisible by %d at dimension 0, but "
+             "got weight of size [%s] instead" % (op, groups, groups, shape_str(w)))
+    c_out = w[1] * groups if transposed else w[0]
+    if not transposed and inp[1] != w[1] * groups:
+        fail("RuntimeError", "%s: Given groups=%d, weight of size %s, expected input%s to have %d channels, "
+             "but got %d channels instead" % (op, groups, shape_str(w), shape_str(inp), w[1] * groups, inp[1]))
+    if transposed and inp[1] != w[0]:
+        fail("RuntimeError", "%s: Given transposed=1, weight of size %s, expected input%s to have %d channels, "
+             "but got %d channels instead" % (op, shape_str(w), shape_str(inp), w[0], inp[1]))
+    if bias is not None and (len(bias.shape) != 1 or bias.shape[0] != c_out):
+        fail("RuntimeError", "%s: Given %sweight of size %s, expected bias to be 1-dimensional with %d "
+             "elements, but got bias of size %s instead"
+             % (op, "transposed=1, " if transposed else "", shape_str(w), c_out, shape_str(bias.shape)))
+    kernel = [dilation[d] * (w[2 + d] - 1) + 1 for d in range(k)]
+    if not transposed:
+        padded = [inp[2 + d] + 2 * padding[d] for d in range(k)]
+        if any(padded[d] < kernel[d] for d in range(k)):
+            fail("RuntimeError", "%s: Calculated padded input size per channel: (%s). Kernel size: (%s). "
+                 "Kernel size can't be greater than actual input size" % (op, _x_join(padded), _x_join(kernel)))
+        outs = [(padded[d] - kernel[d]) // stride[d] + 1 for d in range(k)]
+    else:
+        outs = []
+        for d in range(k):
+            if not (output_padding[d] < stride[d] or output_padding[d] < dilation[d]):
+                fail("RuntimeError", "%s: output padding must be smaller than either stride or dilation, but got "
+                     "output_padding=%d stride=%d dilation=%d" % (op, output_padding[d], stride[d], dilation[d]))
+            outs.append((inp[2 + d] - 1) * stride[d] - 2 * padding[d] + kernel[d] + output_padding[d])
+        if any(o < 1 for o in outs):
+            fail("RuntimeError", "%s: Given input size per channel: (%s). Calculated output size per channel: "
+                 "(%s). Output size is too small" % (op, _x_join(inp[2:]), _x_join(outs)))
+    return (inp[0], c_out) + tuple(outs)
+
+
+def conv_dtype(op, input, weight, bias):
+    for t in (weight, bias):
+        if t is not None and t.dtype != input.dtype:
+            fail("RuntimeError", "%s: expected scalar type %s but found %s"
+                 % (op, torch_type_name(input.dtype), torch_type_name(t.dtype)))
+    return input.dtype
+
+
+def conv_shape(op, input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    return _conv_check(op, tuple(input.shape), tuple(weight.shape), bias, stride, padding, dilation,
+                       transposed, output_padding, groups)
+
+
+def _with_batch(op, input, weight, k):
+    if len(input.shape) not in (k + 1, k + 2):
+        fail("RuntimeError", "%s: Expected %dD (unbatched) or %dD (batched) input to %s, but got input of "
+             "size: %s" % (op, k + 1, k + 2, op, shape_str(input.shape)))
+    if len(weight.shape) != k + 2:
+        fail("RuntimeError", "%s: Expected %d-dimensional weight, but got weight of size %s"
+             % (op, k + 2, shape_str(weight.shape)))
+    return ((1,) if len(input.shape) == k + 1 else ()) + tuple(input.shape)
+
+
+def _drop_batch(input, k, out):
+    return tuple(out[1:]) if len(input.shape) == k + 1 else tuple(out)
+
+
+def conv_nd_shape(op, input, weight, bias, stride, padding, dilation, groups, k):
+    inp = _with_batch(op, input, weight, k)
+    return _drop_batch(input, k, _conv_check(op, inp, tuple(weight.shape), bias, stride, padding, dilation,
+                                             False, (0,), groups))
+
+
+def same_padding(op, weight, stride, padding, dilation, k):
+    if padding not in ("valid", "same"):
+        fail("RuntimeError", "%s: Invalid padding string: '%s'" % (op, padding))
+    if padding == "valid":
+        return [0] * k
+    s = _per_dim(op, "stride", stride, k)
+    d = _per_dim(op, "dilation", dilation, k)
+    if any(x < 1 for x in s):
+        fail("RuntimeError", "%s: non-positive stride is not supported" % op)
+    total = []
+    for i in range(k):
+        if s[i] != 1:
+            fail("RuntimeError", "%s: padding='same' is not supported for strided convolutions" % op)
+        total.append(d[i] * (weight.shape[2 + i] - 1 if len(weight.shape) == k + 2 else 0))
+    return total
+
+
+def conv_nd_str_shape(op, input, weight, bias, stride, padding, dilation, groups, k):
+    inp = _with_batch(op, input, weight, k)
+    total = same_padding(op, weight, stride, padding, dilation, k)
+    out = list(_conv_check(op, inp, tuple(weight.shape), bias, stride, [(t + 1) // 2 for t in total],
+                           dilation, False, (0,), groups))
+    if padding == "same":
+        out[2:] = inp[2:]
+    return _drop_batch(input, k, out)
+
+
+def conv_transpose_nd_shape(op, input, weight, bias, stride, padding, output_padding, groups, dilation, k):
+    inp = _with_batch(op, input, weight, k)
+    return _drop_batch(input, k, _conv_check(op, inp, tuple(weight.shape), bias, stride, padding, dilation,
+                                             True, output_padding, groups))
+
+
+def conv_backward_input_shape(op, grad_output, input, weight, stride, padding, dilation, transposed,
+                              output_padding, groups, output_mask):
+    if len(output_mask) != 3:
+        fail("RuntimeError", "%s: output_mask must have 3 entries, but got %d" % (op, len(output_mask)))
+    out = _conv_check(op, tuple(input.shape), tuple(weight.shape), None, stride, padding, dilation,
+                      transposed, output_padding, groups)
+    if tuple(grad_output.shape) != out:
+        fail("RuntimeError", "%s: expected grad_output of size %s, but got %s"
+             % (op, shape_str(out), shape_str(grad_output.shape)))
+    return tuple(input.shape) if output_mask[0] else (0,)
+
+
+def conv_backward_weight_shape(op, weight, output_mask):
+    return tuple(weight.shape) if output_mask[1] else (0,)
+
+
+def conv_backward_bias_shape(op, weight, bias_sizes, transposed, groups, output_mask):
+    if not output_mask[2]:
+        return (0,)
+    return (weight.shape[1] * groups if transposed else weight.shape[0],)
+
+
+def _pool_args(op, kernel_size, stride, padding, dilation):
+    if len(kernel_size) not in (1, 2):
+        fail("RuntimeError", "%s: kernel_size must either be a single int, or a tuple of two ints" % op)
+    if len(stride) > 2:
+        fail("RuntimeError", "%s: stride must either be omitted, a single int, or a tuple of two ints" % op)
+    if len(padding) not in (1, 2):
+        fail("RuntimeError", "%s: padding must either be a single int, or a tuple of two ints" % op)
+    if len(dilation) not in (1, 2):
+        fail("RuntimeError", "%s: dilation must be either a single int, or a tuple of two ints" % op)
+    kh = kernel_size[0]
+    kw = kernel_size[-1]
+    sh = stride[0] if stride else kh
+    sw = (stride[-1] if stride else kw)
+    ph, pw = padding[0], padding[-1]
+    dh, dw = dilation[0], dilation[-1]
+    if kh <= 0 or kw <= 0:
+        fail("RuntimeError", "%s: kernel size should be greater than zero, but got kH: %d kW: %d" % (op, kh, kw))
+    if sh <= 0 or sw <= 0:
+        fail("RuntimeError", "%s: stride should be greater than zero, but got dH: %d dW: %d" % (op, sh, sw))
+    if dh <= 0 or dw <= 0:
+        fail("RuntimeError", "%s: dilation should be greater than zero, but got dilationH: %d dilationW: %d"
+             % (op, dh, dw))
+    if ph < 0 or pw < 0:
+        fail("RuntimeError", "%s: pad must be non-negative, but got padH: %d padW: %d" % (op, ph, pw))
+    if ph > kh // 2 or pw > kw // 2:
+        bad_h = ph > kh // 2
+        fail("RuntimeError", "%s: pad should be at most half of kernel size, but got pad=%d and kernel_size=%d"
+             % (op, ph if bad_h else pw, kh if bad_h else kw))
+    return kh, kw, sh, sw, ph, pw, dh, dw
+
+
+def _check_pool_input(op, self):
+    n = len(self.shape)
+    ok = n in (3, 4) and all(self.shape[d] > 0 for d in range(n - 3, n))
+    if not ok:
+        fail("RuntimeError", "%s: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for "
+             "input, but got:%s" % (op, shape_str(self.shape)))
+
+
+def _pool_size(inp, k, pad, s, d, ceil_mode):
+    o = (inp + 2 * pad - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (o - 1) * s >= inp + pad:
+        o -= 1
+    return o
+
+
+def _pool_out(op, self, p, ceil_mode):
+    kh, kw, sh, sw, ph, pw, dh, dw = p
+    c, h, w = self.shape[-3:]
+    oh, ow = _pool_size(h, kh, ph, sh, dh, ceil_mode), _pool_size(w, kw, pw, sw, dw, ceil_mode)
+    if oh < 1 or ow < 1:
+        fail("RuntimeError", "%s: Given input size: (%dx%dx%d). Calculated output size: (%dx%dx%d). Output size "
+             "is too small" % (op, c, h, w, c, oh, ow))
+    return tuple(self.shape[:-2]) + (oh, ow)
+
+
+def pool2d_shape(op, self, kernel_size, stride, padding, dilation, ceil_mode):
+    p = _pool_args(op, kernel_size, stride, padding, dilation)
+    _check_pool_input(op, self)
+    return _pool_out(op, self, p, ceil_mode)
+
+
+def pool2d_backward_shape(op, grad_output, self, kernel_size, stride, padding, dilation, ceil_mode, indices):
+    out = pool2d_shape(op, self, kernel_size, stride, padding, dilation, ceil_mode)
+    if tuple(grad_output.shape) != out or tuple(indices.shape) != out:
+        fail("RuntimeError", "%s: expected grad_output and indices of size %s, but got %s and %s"
+             % (op, shape_str(out), shape_str(grad_output.shape), shape_str(indices.shape)))
+    if indices.dtype != "int64":
+        fail("RuntimeError", "%s: expected indices of dtype int64" % op)
+    return tuple(self.shape)
+
+
+def avg_pool2d_shape(op, self, kernel_size, stride, padding, ceil_mode, divisor_override):
+    p = _pool_args(op, kernel_size, stride, padding, (1,))
+    if divisor_override is not None and divisor_override == 0:
+        fail("RuntimeError", "%s: divisor must be not zero" % op)
+    _check_pool_input(op, self)
+    return _pool_out(op, self, p, ceil_mode)
+
+
+def avg_pool2d_backward_shape(op, grad_output, self, kernel_size, stride, padding, ceil_mode, divisor_override):
+    out = avg_pool2d_shape(op, self, kernel_size, stride, padding, ceil_mode, divisor_override)
+    if tuple(grad_output.shape) != out:
+        fail("RuntimeError", "%s: expected grad_output of size %s, but got %s"
+             % (op, shape_str(out), shape_str(grad_output.shape)))
+    return tuple(self.shape)
+
+
+def adaptive_pool2d_shape(op, self, output_size):
+    if len(output_size) != 2:
+        fail("RuntimeError", "%s: output_size must be 2" % op)
+    if output_size[0] < 0 or output_size[1] < 0:
+        fail("RuntimeError", "%s: elements of output_size must be greater than or equal to 0 but received "
+             "{%d, %d}" % (op, output_size[0], output_size[1]))
+    n = len(self.shape)
+    if n not in (3, 4):
+        fail("RuntimeError", "%s: Expected 3D or 4D tensor, but got %s" % (op, shape_str(self.shape)))
+    for d in range(n - 3, n):
+        if self.shape[d] <= 0:
+            fail("RuntimeError", "%s: Expected input to have non-zero size for non-batch dimensions, but input "
+                 "has sizes %s with dimension %d being empty" % (op, shape_str(self.shape), d))
+    return tuple(self.shape[:-2]) + tuple(output_size)
+
+
+def adaptive_pool2d_backward_shape(op, grad_output, self):
+    n = len(self.shape)
+    ok = len(grad_output.shape) == n and n in (3, 4) and tuple(grad_output.shape[:-2]) == tuple(self.shape[:-2])
+    if not ok:
+        fail("RuntimeError", "%s: grad_output of size %s does not match input of size %s"
+             % (op, shape_str(grad_output.shape), shape_str(self.shape)))
+    return tuple(self.shape)
+# (end)
+
+
 # ---- optim ----
 
 def clip_norm_dtype(op, grads):
