@@ -116,12 +116,12 @@ void native_batch_norm(const Tensor& out, const Tensor& save_mean, const Tensor&
           var[ch] = double(v);
           invstd[ch] = double(is);
         }
-        // y = x * scale + shift
+        // (x - mean) first: x * scale - mean * scale cancels badly when the variance is tiny.
         const A scale = is * (w.empty() ? A(1) : A(w[ch]));
-        const A shift = (b.empty() ? A(0) : A(b[ch])) - mu * scale;
+        const A shift = b.empty() ? A(0) : A(b[ch]);
         for (int64_t n = 0; n < g.n; ++n) {
           const int64_t base = (n * g.c + ch) * g.s;
-          for (int64_t i = 0; i < g.s; ++i) y[base + i] = T(A(x[base + i]) * scale + shift);
+          for (int64_t i = 0; i < g.s; ++i) y[base + i] = T((A(x[base + i]) - mu) * scale + shift);
         }
       }
     });

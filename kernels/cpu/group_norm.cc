@@ -38,9 +38,10 @@ void native_group_norm(const Tensor& out, const Tensor& mean, const Tensor& rstd
         const int64_t g = r % group;
         for (int64_t k = 0; k < cpg; ++k) {
           const int64_t c = g * cpg + k;
+          // (x - mean) first: x * scale - mean * scale cancels badly when the variance is tiny.
           const A scale = rs * (w ? A(w[c]) : A(1));
-          const A shift = (b ? A(b[c]) : A(0)) - mu * scale;
-          for (int64_t i = k * HxW; i < (k + 1) * HxW; ++i) yr[i] = T(A(xr[i]) * scale + shift);
+          const A shift = b ? A(b[c]) : A(0);
+          for (int64_t i = k * HxW; i < (k + 1) * HxW; ++i) yr[i] = T((A(xr[i]) - mu) * scale + shift);
         }
       }
     });

@@ -170,5 +170,17 @@ TEST(Losses, IgnoredTargetsLeaveMeanOverTheRestAndNoGradient) {
   for (int i = 3; i < 6; ++i) EXPECT_EQ(gv[i], 0.0);
 }
 
+TEST(Embedding, PaddingRowGetsNoGradientAndFrequencyScales) {
+  Tensor w = f64({0, 1, 2, 3, 4, 5}, {3, 2});
+  w.set_requires_grad(true);
+  const Tensor idx = i64({1, 2, 2, 0});
+  const Tensor out = embedding(w, idx, 1, true, false);
+  const std::vector<Tensor> g = grad({out}, {w}, {ones_like(out)}, std::nullopt, false, false);
+  // Row 0 used once, row 1 is padding, row 2 used twice (scaled back to 1).
+  EXPECT_EQ(values(g[0]), (std::vector<double>{1, 1, 0, 0, 1, 1}));
+  EXPECT_EQ(error_of([&] { embedding(w, idx, -1, false, true); }),
+            "embedding: sparse gradients are not supported");
+}
+
 }  // namespace
 }  // namespace kiln

@@ -119,7 +119,10 @@ SAMPLES = {
     ],
     "embedding": [
         S(T(5, 3), I(4, high=5)), S(T(5, 3), I(2, 3, high=5)), S(T(5, 3), I(4, high=5), 1),
-        S(T(5, 3), V([1, 1, 4, 0]), -1, True), S(T(5, 3), V([2, 0, 2], "int32"), 2, True),
+        # padding_idx and scale_grad_by_freq are not the true derivative: PyTorch's gradient is
+        # checked by embedding_dense_backward's samples and nn_norm_test, not finite differences.
+        S(T(5, 3), V([1, 1, 4, 0]), -1, True, grad=False),
+        S(T(5, 3), V([2, 0, 2], "int32"), 2, True, grad=False),
         S(T(5, 3), T((), kind="values", values=3, fixed="int64")), S(T(5, 3), I(0)),
         S(T(5, 0), I(3, high=5), grad=False),
         S(T(5, 3), V([0, 5])), S(T(5, 3), V([-1])), S(T(5, 3), T(2, fixed="float32")), S(T(5), V([0])),
