@@ -602,3 +602,71 @@ Tensor cumprod_backward(const Tensor& grad, const Tensor& self, int64_t dim,
 }
 
 }  // namespace kiln
+namespace kiln {
+
+// ---- nn_norm / nn_loss ----
+
+std::vector<Tensor> layer_norm_grads(const Tensor& grad, const Tensor& input,
+                                     IntList normalized_shape, const Tensor& mean,
+                                     const Tensor& rstd, const Tensor& weight, const Tensor& bias,
+                                     const std::array<bool, 3>&) {
+  auto [gi, gw, gb] = native_layer_norm_backward(grad, input, normalized_shape, mean, rstd,
+                                                 weight, bias);
+  return {gi, gw, gb};
+}
+
+std::vector<Tensor> batch_norm_grads(const Tensor& grad, const Tensor& input, const Tensor& weight,
+                                     const Tensor& running_mean, const Tensor& running_var,
+                                     const Tensor& save_mean, const Tensor& save_invstd,
+                                     bool training, double eps, const std::array<bool, 3>&) {
+  auto [gi, gw, gb] = native_batch_norm_backward(grad, input, weight, running_mean, running_var,
+                                                 save_mean, save_invstd, training, eps);
+  return {gi, gw, gb};
+}
+
+std::vector<Tensor> group_norm_grads(const Tensor& grad, const Tensor& input, const Tensor& mean,
+                                     const Tensor& rstd, const Tensor& weight, int64_t N,
+                                     int64_t C, int64_t HxW, int64_t group,
+                                     const std::array<bool, 3>&) {
+  auto [gi, gw, gb] = native_group_norm_backward(grad, input, mean, rstd, weight, N, C, HxW, group);
+  return {gi, gw, gb};
+}
+
+double dropout_scale(double p, bool train) {
+  if (!train) return 1.0;
+  return p >= 1 ? 0.0 : 1.0 / (1.0 - p);
+}
+
+std::vector<Tensor> cross_entropy_grads(const Tensor& grad, const Tensor& input,
+                                        const Tensor& target, const Tensor& weight,
+                                        int64_t ignore_index, const std::string& reduction,
+                                        double label_smoothing,
+                                        const std::array<bool, 2>& grad_input_mask) {
+  std::vector<Tensor> out(2);
+  if (grad_input_mask[0]) {
+    out[0] = _cross_entropy_backward(grad, input, target, weight, ignore_index, reduction,
+                                     label_smoothing);
+  }
+  if (grad_input_mask[1] && target.is_floating_point()) {
+    const int64_t class_dim = input.dim() == 1 ? 0 : 1;
+    const int64_t c = input.sizes()[class_dim];
+    Tensor coef = grad;
+    if (reduction == "none") {
+      coef = unsqueeze(grad, class_dim);
+    } else if (reduction == "mean") {
+      coef = grad / Scalar(double(input.numel() / std::max<int64_t>(c, 1)));
+    }
+    Tensor g = log_softmax(input, class_dim) * coef * Scalar(label_smoothing - 1.0);
+    if (weight.defined()) {
+      Shape ws(size_t(input.dim() - class_dim), 1);
+      ws[0] = c;
+      g = g * reshape(weight, ws);
+    }
+    out[1] = g;
+  }
+  return out;
+}
+// (end of nn_norm)
+
+}  // namespace kiln
+

@@ -224,3 +224,37 @@ Tensor adaptive_avg_pool2d_double_backward(const Tensor& grad, IntList grad_outp
 // (end of nn_conv)
 
 }  // namespace kiln
+
+#include <array>  // nn_norm: grad_input_mask
+
+namespace kiln {
+
+// ---- nn_norm / nn_loss (table/nn_norm.yaml, table/nn_loss.yaml) ----
+
+// The fused backward ops, returned as {input, weight, bias} (absent parameters get an empty
+// placeholder the engine never reads).
+std::vector<Tensor> layer_norm_grads(const Tensor& grad, const Tensor& input,
+                                     IntList normalized_shape, const Tensor& mean,
+                                     const Tensor& rstd, const Tensor& weight, const Tensor& bias,
+                                     const std::array<bool, 3>& grad_input_mask);
+std::vector<Tensor> batch_norm_grads(const Tensor& grad, const Tensor& input, const Tensor& weight,
+                                     const Tensor& running_mean, const Tensor& running_var,
+                                     const Tensor& save_mean, const Tensor& save_invstd,
+                                     bool training, double eps,
+                                     const std::array<bool, 3>& grad_input_mask);
+std::vector<Tensor> group_norm_grads(const Tensor& grad, const Tensor& input, const Tensor& mean,
+                                     const Tensor& rstd, const Tensor& weight, int64_t N,
+                                     int64_t C, int64_t HxW, int64_t group,
+                                     const std::array<bool, 3>& grad_input_mask);
+// 1 / (1 - p) in training (0 when p is 1), 1 in eval: native_dropout's scale.
+double dropout_scale(double p, bool train);
+// {input, target}: the fused backward for input; for class-probability targets,
+// -(1 - label_smoothing) weight log_softmax(input), scaled by the reduction, for target.
+std::vector<Tensor> cross_entropy_grads(const Tensor& grad, const Tensor& input,
+                                        const Tensor& target, const Tensor& weight,
+                                        int64_t ignore_index, const std::string& reduction,
+                                        double label_smoothing,
+                                        const std::array<bool, 2>& grad_input_mask);
+// (end of nn_norm)
+
+}  // namespace kiln

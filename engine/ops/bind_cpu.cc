@@ -8,6 +8,7 @@
 #include "kernels/cpu/linalg.h"
 #include "kernels/cpu/nn_seq.h"
 #include "kernels/cpu/nn_conv.h"
+#include "kernels/cpu/nn_norm.h"
 #include "kernels/cpu/reduce.h"
 #include "kernels/cpu/unary.h"
 
@@ -193,6 +194,26 @@ void bind_cpu(KernelTable& t) {
   t.adaptive_avg_pool2d = cpu::adaptive_avg_pool2d;
   t.adaptive_avg_pool2d_backward = cpu::adaptive_avg_pool2d_backward;
   // (end of nn_conv)
+  // ---- nn_norm / nn_loss: softmax, norms, embedding, dropout, losses (kernels/cpu/nn_norm.h) ----
+  t.softmax = cpu::softmax;
+  t.log_softmax = cpu::log_softmax;
+  t._softmax_backward_data = cpu::softmax_backward_data;
+  t._log_softmax_backward_data = cpu::log_softmax_backward_data;
+  t.native_layer_norm = cpu::native_layer_norm;
+  t.native_layer_norm_backward = cpu::native_layer_norm_backward;
+  t.native_batch_norm = cpu::native_batch_norm;
+  t.native_batch_norm_backward = cpu::native_batch_norm_backward;
+  t.native_group_norm = cpu::native_group_norm;
+  t.native_group_norm_backward = cpu::native_group_norm_backward;
+  t.embedding = cpu::embedding;
+  t.embedding_dense_backward = cpu::embedding_dense_backward;
+  t.native_dropout = cpu::native_dropout;
+  t.native_dropout_backward = cpu::native_dropout_backward;
+  t.cross_entropy = cpu::cross_entropy;
+  t._cross_entropy_backward = cpu::cross_entropy_backward;
+  t.nll_loss = cpu::nll_loss;
+  t._nll_loss_backward = cpu::nll_loss_backward;
+  // (end of nn_norm)
 
 
   // ---- optim: fused optimizer steps (kernels/cpu/optim.h) ----

@@ -350,6 +350,56 @@ Shape adaptive_pool2d_shape(const char* op, const Tensor& self, IntList output_s
 Shape adaptive_pool2d_backward_shape(const char* op, const Tensor& grad_output,
                                      const Tensor& self);
 // (end)
+// ---- nn_norm (rules_nn_norm.cc): norms, softmax, embedding, dropout, losses ----
+Shape softmax(const char* op, const Tensor& self, int64_t dim);
+Shape softmax_backward(const char* op, const Tensor& grad_output, const Tensor& output,
+                       int64_t dim);
+// layer_norm: normalized_shape non-empty, matching input's trailing dims, weight and bias.
+Shape layer_norm(const char* op, const Tensor& input, IntList normalized_shape,
+                 const Tensor& weight, const Tensor& bias);
+// input's leading dims, then a 1 per normalized dim (mean and rstd broadcast against input).
+Shape layer_norm_stats(const char* op, const Tensor& input, IntList normalized_shape);
+// t's shape, or [0] when t is None (the gradient of an absent weight).
+Shape shape_or_empty(const char* op, const Tensor& t);
+// batch_norm: (N, C, ...) input, per-channel parameters of C elements, running statistics
+// required in eval mode, more than one value per channel in training.
+Shape batch_norm(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                 const Tensor& running_mean, const Tensor& running_var, bool training);
+Shape batch_norm_stats(const char* op, const Tensor& input, bool training);  // [C] or [0]
+Shape channels(const char* op, const Tensor& input);                         // [C]
+Shape group_norm_native(const char* op, const Tensor& input, const Tensor& weight,
+                        const Tensor& bias, int64_t n, int64_t c, int64_t hxw, int64_t group);
+Shape group_norm(const char* op, const Tensor& input, int64_t num_groups, const Tensor& weight,
+                 const Tensor& bias);
+Shape embedding(const char* op, const Tensor& weight, const Tensor& indices, int64_t padding_idx,
+                bool sparse);
+Shape embedding_backward(const char* op, const Tensor& grad_output, const Tensor& indices,
+                         int64_t num_weights);
+Shape dropout(const char* op, const Tensor& input, double p);  // p in [0, 1]
+Shape dropout_backward(const char* op, const Tensor& grad_output, const Tensor& mask);
+// Losses: reduction is "none", "mean" or "sum" (kl_div also "batchmean"); the result is
+// the per-element (per-sample) shape for "none", else 0-d.
+Shape nll_loss(const char* op, const Tensor& input, const Tensor& target, const Tensor& weight,
+               const std::string& reduction);
+// cross_entropy: class probabilities when target is floating and shaped like input, else
+// class indices as nll_loss.
+Shape cross_entropy(const char* op, const Tensor& input, const Tensor& target,
+                    const Tensor& weight, const std::string& reduction, double label_smoothing);
+DType loss_dtype(const char* op, const Tensor& input, const Tensor& target);  // floating only
+Shape pointwise_loss(const char* op, const Tensor& input, const Tensor& target,
+                     const std::string& reduction);
+Shape smooth_l1_loss(const char* op, const Tensor& input, const Tensor& target,
+                     const std::string& reduction, double beta);
+Shape huber_loss(const char* op, const Tensor& input, const Tensor& target,
+                 const std::string& reduction, double delta);
+Shape binary_cross_entropy(const char* op, const Tensor& input, const Tensor& target,
+                           const Tensor& weight, const std::string& reduction);
+Shape binary_cross_entropy_with_logits(const char* op, const Tensor& input, const Tensor& target,
+                                       const Tensor& weight, const std::string& reduction,
+                                       const Tensor& pos_weight);
+Shape kl_div(const char* op, const Tensor& input, const Tensor& target,
+             const std::string& reduction);
+// (end of nn_norm)
 
 
 // ---- optim (rules_optim.cc) ----

@@ -5,7 +5,7 @@ dtype inference that lets `x.shape` answer without a round trip."""
 
 from kiln import _rules as _r
 
-TABLE_HASH = '55d5b06cd15f984f'
+TABLE_HASH = '649330995d2a185b'
 
 OPS = {}
 
@@ -688,6 +688,197 @@ def _infer_adaptive_avg_pool2d_backward(_op, grad_output, self):
 
 
 OPS['adaptive_avg_pool2d_backward'] = dict(name='adaptive_avg_pool2d_backward', overload=None, id=1213, args=[('grad_output', 'Tensor', '<required>', False), ('self', 'Tensor', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['grad_output'], impl='kernel', family='nn_conv', infer=_infer_adaptive_avg_pool2d_backward, client={})
+
+def _infer_cross_entropy(_op, input, target, weight, ignore_index, reduction, label_smoothing):
+    compute = _r.require_floating(_op, input)
+    return [(_r.cross_entropy(_op, input, target, weight, reduction, label_smoothing), compute)]
+
+
+OPS['cross_entropy'] = dict(name='cross_entropy', overload=None, id=1400, args=[('input', 'Tensor', '<required>', False), ('target', 'Tensor', '<required>', False), ('weight', 'Tensor?', 'None', False), ('ignore_index', 'int', '-100', False), ('reduction', 'str', '"mean"', False), ('label_smoothing', 'float', '0.0', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['input', 'target'], impl='kernel', family='nn_loss', infer=_infer_cross_entropy, client={})
+
+def _infer__cross_entropy_backward(_op, grad_output, input, target, weight, ignore_index, reduction, label_smoothing):
+    compute = _r.require_floating(_op, input)
+    return [(_r.shape_of(_op, input), compute)]
+
+
+OPS['_cross_entropy_backward'] = dict(name='_cross_entropy_backward', overload=None, id=1401, args=[('grad_output', 'Tensor', '<required>', False), ('input', 'Tensor', '<required>', False), ('target', 'Tensor', '<required>', False), ('weight', 'Tensor?', '<required>', False), ('ignore_index', 'int', '<required>', False), ('reduction', 'str', '<required>', False), ('label_smoothing', 'float', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_loss', infer=_infer__cross_entropy_backward, client={})
+
+def _infer_nll_loss(_op, input, target, weight, ignore_index, reduction):
+    compute = _r.require_floating(_op, input)
+    return [(_r.nll_loss(_op, input, target, weight, reduction), compute)]
+
+
+OPS['nll_loss'] = dict(name='nll_loss', overload=None, id=1402, args=[('input', 'Tensor', '<required>', False), ('target', 'Tensor', '<required>', False), ('weight', 'Tensor?', 'None', False), ('ignore_index', 'int', '-100', False), ('reduction', 'str', '"mean"', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['input'], impl='kernel', family='nn_loss', infer=_infer_nll_loss, client={})
+
+def _infer__nll_loss_backward(_op, grad_output, input, target, weight, ignore_index, reduction):
+    compute = _r.require_floating(_op, input)
+    return [(_r.shape_of(_op, input), compute)]
+
+
+OPS['_nll_loss_backward'] = dict(name='_nll_loss_backward', overload=None, id=1403, args=[('grad_output', 'Tensor', '<required>', False), ('input', 'Tensor', '<required>', False), ('target', 'Tensor', '<required>', False), ('weight', 'Tensor?', '<required>', False), ('ignore_index', 'int', '<required>', False), ('reduction', 'str', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_loss', infer=_infer__nll_loss_backward, client={})
+
+def _infer_mse_loss(_op, input, target, reduction):
+    return [(_r.pointwise_loss(_op, input, target, reduction), _r.loss_dtype(_op, input, target))]
+
+
+OPS['mse_loss'] = dict(name='mse_loss', overload=None, id=1404, args=[('input', 'Tensor', '<required>', False), ('target', 'Tensor', '<required>', False), ('reduction', 'str', '"mean"', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['input', 'target'], impl='composite', family='nn_loss', infer=_infer_mse_loss, client={})
+
+def _infer_l1_loss(_op, input, target, reduction):
+    return [(_r.pointwise_loss(_op, input, target, reduction), _r.loss_dtype(_op, input, target))]
+
+
+OPS['l1_loss'] = dict(name='l1_loss', overload=None, id=1405, args=[('input', 'Tensor', '<required>', False), ('target', 'Tensor', '<required>', False), ('reduction', 'str', '"mean"', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['input', 'target'], impl='composite', family='nn_loss', infer=_infer_l1_loss, client={})
+
+def _infer_smooth_l1_loss(_op, input, target, reduction, beta):
+    return [(_r.smooth_l1_loss(_op, input, target, reduction, beta), _r.loss_dtype(_op, input, target))]
+
+
+OPS['smooth_l1_loss'] = dict(name='smooth_l1_loss', overload=None, id=1406, args=[('input', 'Tensor', '<required>', False), ('target', 'Tensor', '<required>', False), ('reduction', 'str', '"mean"', False), ('beta', 'float', '1.0', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['input', 'target'], impl='composite', family='nn_loss', infer=_infer_smooth_l1_loss, client={})
+
+def _infer_huber_loss(_op, input, target, reduction, delta):
+    return [(_r.huber_loss(_op, input, target, reduction, delta), _r.loss_dtype(_op, input, target))]
+
+
+OPS['huber_loss'] = dict(name='huber_loss', overload=None, id=1407, args=[('input', 'Tensor', '<required>', False), ('target', 'Tensor', '<required>', False), ('reduction', 'str', '"mean"', False), ('delta', 'float', '1.0', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['input', 'target'], impl='composite', family='nn_loss', infer=_infer_huber_loss, client={})
+
+def _infer_binary_cross_entropy(_op, input, target, weight, reduction):
+    return [(_r.binary_cross_entropy(_op, input, target, weight, reduction), _r.loss_dtype(_op, input, target))]
+
+
+OPS['binary_cross_entropy'] = dict(name='binary_cross_entropy', overload=None, id=1408, args=[('input', 'Tensor', '<required>', False), ('target', 'Tensor', '<required>', False), ('weight', 'Tensor?', 'None', False), ('reduction', 'str', '"mean"', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['input', 'target', 'weight'], impl='composite', family='nn_loss', infer=_infer_binary_cross_entropy, client={})
+
+def _infer_binary_cross_entropy_with_logits(_op, input, target, weight, reduction, pos_weight):
+    return [(_r.binary_cross_entropy_with_logits(_op, input, target, weight, reduction, pos_weight), _r.loss_dtype(_op, input, target))]
+
+
+OPS['binary_cross_entropy_with_logits'] = dict(name='binary_cross_entropy_with_logits', overload=None, id=1409, args=[('input', 'Tensor', '<required>', False), ('target', 'Tensor', '<required>', False), ('weight', 'Tensor?', 'None', False), ('reduction', 'str', '"mean"', False), ('pos_weight', 'Tensor?', 'None', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['input', 'pos_weight', 'target', 'weight'], impl='composite', family='nn_loss', infer=_infer_binary_cross_entropy_with_logits, client={})
+
+def _infer_kl_div(_op, input, target, reduction, log_target):
+    return [(_r.kl_div(_op, input, target, reduction), _r.loss_dtype(_op, input, target))]
+
+
+OPS['kl_div'] = dict(name='kl_div', overload=None, id=1410, args=[('input', 'Tensor', '<required>', False), ('target', 'Tensor', '<required>', False), ('reduction', 'str', '"mean"', False), ('log_target', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['input', 'target'], impl='composite', family='nn_loss', infer=_infer_kl_div, client={})
+
+def _infer_softmax(_op, self, dim, dtype):
+    compute = _r.arg(_op, dtype, _r.dtype_of(_op, self))
+    return [(_r.softmax(_op, self, dim), compute)]
+
+
+OPS['softmax'] = dict(name='softmax', overload=None, id=1300, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('dtype', 'ScalarType?', "'None'", False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='nn_norm', infer=_infer_softmax, client={})
+
+def _infer_log_softmax(_op, self, dim, dtype):
+    compute = _r.arg(_op, dtype, _r.dtype_of(_op, self))
+    return [(_r.softmax(_op, self, dim), compute)]
+
+
+OPS['log_softmax'] = dict(name='log_softmax', overload=None, id=1301, args=[('self', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('dtype', 'ScalarType?', "'None'", False)], rets=[('Tensor', 'result')], method=True, inplace=False, out=False, dynamic=False, differentiable=['self'], impl='kernel', family='nn_norm', infer=_infer_log_softmax, client={})
+
+def _infer__softmax_backward_data(_op, grad_output, output, dim, input_dtype):
+    compute = _r.promote(_op, grad_output, output)
+    return [(_r.softmax_backward(_op, grad_output, output, dim), compute)]
+
+
+OPS['_softmax_backward_data'] = dict(name='_softmax_backward_data', overload=None, id=1302, args=[('grad_output', 'Tensor', '<required>', False), ('output', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('input_dtype', 'ScalarType', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_norm', infer=_infer__softmax_backward_data, client={})
+
+def _infer__log_softmax_backward_data(_op, grad_output, output, dim, input_dtype):
+    compute = _r.promote(_op, grad_output, output)
+    return [(_r.softmax_backward(_op, grad_output, output, dim), compute)]
+
+
+OPS['_log_softmax_backward_data'] = dict(name='_log_softmax_backward_data', overload=None, id=1303, args=[('grad_output', 'Tensor', '<required>', False), ('output', 'Tensor', '<required>', False), ('dim', 'int', '<required>', False), ('input_dtype', 'ScalarType', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_norm', infer=_infer__log_softmax_backward_data, client={})
+
+def _infer_native_layer_norm(_op, input, normalized_shape, weight, bias, eps):
+    compute = _r.require_floating(_op, input)
+    return [(_r.layer_norm(_op, input, normalized_shape, weight, bias), compute), (_r.layer_norm_stats(_op, input, normalized_shape), compute), (_r.layer_norm_stats(_op, input, normalized_shape), compute)]
+
+
+OPS['native_layer_norm'] = dict(name='native_layer_norm', overload=None, id=1304, args=[('input', 'Tensor', '<required>', False), ('normalized_shape', 'int[]', '<required>', False), ('weight', 'Tensor?', '<required>', False), ('bias', 'Tensor?', '<required>', False), ('eps', 'float', '<required>', False)], rets=[('Tensor', 'out'), ('Tensor', 'mean'), ('Tensor', 'rstd')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='kernel', family='nn_norm', infer=_infer_native_layer_norm, client={})
+
+def _infer_native_layer_norm_backward(_op, grad_out, input, normalized_shape, mean, rstd, weight, bias):
+    compute = _r.require_floating(_op, input)
+    return [(_r.shape_of(_op, input), compute), (_r.shape_or_empty(_op, weight), compute), (_r.shape_or_empty(_op, bias), compute)]
+
+
+OPS['native_layer_norm_backward'] = dict(name='native_layer_norm_backward', overload=None, id=1305, args=[('grad_out', 'Tensor', '<required>', False), ('input', 'Tensor', '<required>', False), ('normalized_shape', 'int[]', '<required>', False), ('mean', 'Tensor', '<required>', False), ('rstd', 'Tensor', '<required>', False), ('weight', 'Tensor?', '<required>', False), ('bias', 'Tensor?', '<required>', False)], rets=[('Tensor', 'grad_input'), ('Tensor', 'grad_weight'), ('Tensor', 'grad_bias')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_norm', infer=_infer_native_layer_norm_backward, client={})
+
+def _infer_layer_norm(_op, input, normalized_shape, weight, bias, eps):
+    return [(_r.layer_norm(_op, input, normalized_shape, weight, bias), _r.require_floating(_op, input))]
+
+
+OPS['layer_norm'] = dict(name='layer_norm', overload=None, id=1306, args=[('input', 'Tensor', '<required>', False), ('normalized_shape', 'int[]', '<required>', False), ('weight', 'Tensor?', 'None', False), ('bias', 'Tensor?', 'None', False), ('eps', 'float', '1e-05', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='composite', family='nn_norm', infer=_infer_layer_norm, client={})
+
+def _infer_native_batch_norm(_op, input, weight, bias, running_mean, running_var, training, momentum, eps):
+    compute = _r.require_floating(_op, input)
+    return [(_r.batch_norm(_op, input, weight, bias, running_mean, running_var, training), compute), (_r.batch_norm_stats(_op, input, training), compute), (_r.batch_norm_stats(_op, input, training), compute)]
+
+
+OPS['native_batch_norm'] = dict(name='native_batch_norm', overload=None, id=1307, args=[('input', 'Tensor', '<required>', False), ('weight', 'Tensor?', '<required>', False), ('bias', 'Tensor?', '<required>', False), ('running_mean', 'Tensor?', '<required>', False), ('running_var', 'Tensor?', '<required>', False), ('training', 'bool', '<required>', False), ('momentum', 'float', '<required>', False), ('eps', 'float', '<required>', False)], rets=[('Tensor', 'out'), ('Tensor', 'save_mean'), ('Tensor', 'save_invstd')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='kernel', family='nn_norm', infer=_infer_native_batch_norm, client={})
+
+def _infer_native_batch_norm_backward(_op, grad_out, input, weight, running_mean, running_var, save_mean, save_invstd, train, eps):
+    compute = _r.require_floating(_op, input)
+    return [(_r.shape_of(_op, input), compute), (_r.channels(_op, input), compute), (_r.channels(_op, input), compute)]
+
+
+OPS['native_batch_norm_backward'] = dict(name='native_batch_norm_backward', overload=None, id=1308, args=[('grad_out', 'Tensor', '<required>', False), ('input', 'Tensor', '<required>', False), ('weight', 'Tensor?', '<required>', False), ('running_mean', 'Tensor?', '<required>', False), ('running_var', 'Tensor?', '<required>', False), ('save_mean', 'Tensor?', '<required>', False), ('save_invstd', 'Tensor?', '<required>', False), ('train', 'bool', '<required>', False), ('eps', 'float', '<required>', False)], rets=[('Tensor', 'grad_input'), ('Tensor', 'grad_weight'), ('Tensor', 'grad_bias')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_norm', infer=_infer_native_batch_norm_backward, client={})
+
+def _infer_batch_norm(_op, input, running_mean, running_var, weight, bias, training, momentum, eps):
+    return [(_r.batch_norm(_op, input, weight, bias, running_mean, running_var, training), _r.require_floating(_op, input))]
+
+
+OPS['batch_norm'] = dict(name='batch_norm', overload=None, id=1309, args=[('input', 'Tensor', '<required>', False), ('running_mean', 'Tensor?', '<required>', False), ('running_var', 'Tensor?', '<required>', False), ('weight', 'Tensor?', 'None', False), ('bias', 'Tensor?', 'None', False), ('training', 'bool', 'False', False), ('momentum', 'float', '0.1', False), ('eps', 'float', '1e-05', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='composite', family='nn_norm', infer=_infer_batch_norm, client={})
+
+def _infer_native_group_norm(_op, input, weight, bias, N, C, HxW, group, eps):
+    compute = _r.require_floating(_op, input)
+    return [(_r.group_norm_native(_op, input, weight, bias, N, C, HxW, group), compute), ((N, group,), compute), ((N, group,), compute)]
+
+
+OPS['native_group_norm'] = dict(name='native_group_norm', overload=None, id=1310, args=[('input', 'Tensor', '<required>', False), ('weight', 'Tensor?', '<required>', False), ('bias', 'Tensor?', '<required>', False), ('N', 'int', '<required>', False), ('C', 'int', '<required>', False), ('HxW', 'int', '<required>', False), ('group', 'int', '<required>', False), ('eps', 'float', '<required>', False)], rets=[('Tensor', 'out'), ('Tensor', 'mean'), ('Tensor', 'rstd')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='kernel', family='nn_norm', infer=_infer_native_group_norm, client={})
+
+def _infer_native_group_norm_backward(_op, grad_out, input, mean, rstd, weight, N, C, HxW, group):
+    compute = _r.require_floating(_op, input)
+    return [(_r.shape_of(_op, input), compute), ((C,), compute), ((C,), compute)]
+
+
+OPS['native_group_norm_backward'] = dict(name='native_group_norm_backward', overload=None, id=1311, args=[('grad_out', 'Tensor', '<required>', False), ('input', 'Tensor', '<required>', False), ('mean', 'Tensor', '<required>', False), ('rstd', 'Tensor', '<required>', False), ('weight', 'Tensor?', '<required>', False), ('N', 'int', '<required>', False), ('C', 'int', '<required>', False), ('HxW', 'int', '<required>', False), ('group', 'int', '<required>', False)], rets=[('Tensor', 'grad_input'), ('Tensor', 'grad_weight'), ('Tensor', 'grad_bias')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_norm', infer=_infer_native_group_norm_backward, client={})
+
+def _infer_group_norm(_op, input, num_groups, weight, bias, eps):
+    return [(_r.group_norm(_op, input, num_groups, weight, bias), _r.require_floating(_op, input))]
+
+
+OPS['group_norm'] = dict(name='group_norm', overload=None, id=1312, args=[('input', 'Tensor', '<required>', False), ('num_groups', 'int', '<required>', False), ('weight', 'Tensor?', 'None', False), ('bias', 'Tensor?', 'None', False), ('eps', 'float', '1e-05', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['bias', 'input', 'weight'], impl='composite', family='nn_norm', infer=_infer_group_norm, client={})
+
+def _infer_embedding(_op, weight, indices, padding_idx, scale_grad_by_freq, sparse):
+    return [(_r.embedding(_op, weight, indices, padding_idx, sparse), _r.dtype_of(_op, weight))]
+
+
+OPS['embedding'] = dict(name='embedding', overload=None, id=1313, args=[('weight', 'Tensor', '<required>', False), ('indices', 'Tensor', '<required>', False), ('padding_idx', 'int', '-1', False), ('scale_grad_by_freq', 'bool', 'False', False), ('sparse', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['weight'], impl='kernel', family='nn_norm', infer=_infer_embedding, client={})
+
+def _infer_embedding_dense_backward(_op, grad_output, indices, num_weights, padding_idx, scale_grad_by_freq):
+    compute = _r.require_floating(_op, grad_output)
+    return [(_r.embedding_backward(_op, grad_output, indices, num_weights), compute)]
+
+
+OPS['embedding_dense_backward'] = dict(name='embedding_dense_backward', overload=None, id=1314, args=[('grad_output', 'Tensor', '<required>', False), ('indices', 'Tensor', '<required>', False), ('num_weights', 'int', '<required>', False), ('padding_idx', 'int', '<required>', False), ('scale_grad_by_freq', 'bool', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_norm', infer=_infer_embedding_dense_backward, client={})
+
+def _infer_native_dropout(_op, input, p, train):
+    compute = _r.require_floating(_op, input)
+    return [(_r.dropout(_op, input, p), compute), (_r.shape_of(_op, input), 'bool')]
+
+
+OPS['native_dropout'] = dict(name='native_dropout', overload=None, id=1315, args=[('input', 'Tensor', '<required>', False), ('p', 'float', '<required>', False), ('train', 'bool', '<required>', False)], rets=[('Tensor', 'output'), ('Tensor', 'mask')], method=False, inplace=False, out=False, dynamic=False, differentiable=['input'], impl='kernel', family='nn_norm', infer=_infer_native_dropout, client={})
+
+def _infer_native_dropout_backward(_op, grad_output, mask, scale):
+    compute = _r.require_floating(_op, grad_output)
+    return [(_r.dropout_backward(_op, grad_output, mask), compute)]
+
+
+OPS['native_dropout_backward'] = dict(name='native_dropout_backward', overload=None, id=1316, args=[('grad_output', 'Tensor', '<required>', False), ('mask', 'Tensor', '<required>', False), ('scale', 'float', '<required>', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='kernel', family='nn_norm', infer=_infer_native_dropout_backward, client={})
+
+def _infer_dropout(_op, input, p, training, inplace):
+    return [(_r.dropout(_op, input, p), _r.dtype_of(_op, input))]
+
+
+OPS['dropout'] = dict(name='dropout', overload=None, id=1317, args=[('input', 'Tensor', '<required>', False), ('p', 'float', '0.5', False), ('training', 'bool', 'True', False), ('inplace', 'bool', 'False', False)], rets=[('Tensor', 'result')], method=False, inplace=False, out=False, dynamic=False, differentiable=['input'], impl='composite', family='nn_norm', infer=_infer_dropout, client={})
 
 def _infer_linear(_op, input, weight, bias):
     compute = _r.seq_dtype(_op, input, weight, bias)

@@ -1722,6 +1722,259 @@ def adaptive_pool2d_backward_shape(op, grad_output, self):
              % (op, shape_str(grad_output.shape), shape_str(self.shape)))
     return tuple(self.shape)
 # (end)
+# ---- nn_norm: norms, softmax, embedding, dropout, losses (rules_nn_norm.cc) ----
+
+def _torch_size(s):
+    return "torch.Size([%s])" % ", ".join(str(x) for x in s)
+
+
+def _check_reduction(op, reduction, batchmean=False):
+    if reduction not in ("none", "mean", "sum") and not (batchmean and reduction == "batchmean"):
+        fail("ValueError", "%s: %s is not a valid value for reduction" % (op, reduction))
+
+
+def _check_per_channel(op, t, name, c):
+    if t is not None and numel(t.shape) != c:
+        fail("RuntimeError", "%s: %s should contain %d elements not %d" % (op, name, c, numel(t.shape)))
+
+
+def softmax(op, self, dim):
+    wrap_dim(dim, len(self.shape))
+    return tuple(self.shape)
+
+
+def softmax_backward(op, grad_output, output, dim):
+    if tuple(grad_output.shape) != tuple(output.shape):
+        fail("RuntimeError", "%s: grad_output of shape %s does not match output of shape %s"
+             % (op, shape_str(grad_output.shape), shape_str(output.shape)))
+    wrap_dim(dim, len(output.shape))
+    return tuple(output.shape)
+
+
+def layer_norm(op, input, normalized_shape, weight, bias):
+    ns = tuple(normalized_shape)
+    if not ns:
+        fail("RuntimeError", "%s: Expected normalized_shape to be at least 1-dimensional, i.e., "
+             "containing at least one element, but got normalized_shape = %s" % (op, shape_str(ns)))
+    for t, name in ((weight, "weight"), (bias, "bias")):
+        if t is not None and tuple(t.shape) != ns:
+            fail("RuntimeError", "%s: Expected %s to be of same shape as normalized_shape, but got "
+                 "%s of shape %s and normalized_shape = %s"
+                 % (op, name, name, shape_str(t.shape), shape_str(ns)))
+    shape = tuple(input.shape)
+    if len(shape) < len(ns) or shape[len(shape) - len(ns):] != ns:
+        fail("RuntimeError", "%s: Given normalized_shape=%s, expected input with shape [*%s], but "
+             "got input of size%s" % (op, shape_str(ns), "".join(", %d" % s for s in ns),
+                                      shape_str(shape)))
+    return shape
+
+
+def layer_norm_stats(op, input, normalized_shape):
+    s = list(input.shape)
+    k = min(len(normalized_shape), len(s))
+    for i in range(len(s) - k, len(s)):
+        s[i] = 1
+    return tuple(s)
+
+
+def shape_or_empty(op, t):
+    return (0,) if t is None else tuple(t.shape)
+
+
+def batch_norm(op, input, weight, bias, running_mean, running_var, training):
+    shape = tuple(input.shape)
+    if len(shape) < 2:
+        fail("RuntimeError", "%s: expected an input of at least 2 dims (N, C, ...), got %d-d input "
+             "of size %s" % (op, len(shape), shape_str(shape)))
+    c = shape[1]
+    for t, name in ((weight, "weight"), (bias, "bias"), (running_mean, "running_mean"),
+                    (running_var, "running_var")):
+        _check_per_channel(op, t, name, c)
+    if not training and (running_mean is None or running_var is None):
+        fail("RuntimeError", "%s: running_mean and running_var must be defined in evaluation mode" % op)
+    for t in (running_mean, running_var):
+        if t is not None and t.dtype not in FLOATING:
+            fail("TypeError", "%s: running statistics must be floating point, got %s" % (op, t.dtype))
+    if training and numel(shape) // max(c, 1) == 1:
+        fail("ValueError", "%s: Expected more than 1 value per channel when training, got input size %s"
+             % (op, _torch_size(shape)))
+    return shape
+
+
+def batch_norm_stats(op, input, training):
+    return (input.shape[1] if training else 0,)
+
+
+def channels(op, input):
+    if len(input.shape) < 2:
+        fail("RuntimeError", "%s: expected an input of at least 2 dims (N, C, ...)" % op)
+    return (input.shape[1],)
+
+
+def group_norm_native(op, input, weight, bias, N, C, HxW, group):
+    if not (N >= 0 and C >= 0 and HxW >= 0 and group > 0 and numel(input.shape) == N * C * HxW):
+        fail("RuntimeError", "%s: input of size %s is not N=%d x C=%d x HxW=%d"
+             % (op, shape_str(input.shape), N, C, HxW))
+    if C % group != 0:
+        fail("RuntimeError", "%s: Expected number of channels in input to be divisible by num_groups, "
+             "but got input of shape %s and num_groups=%d" % (op, shape_str(input.shape), group))
+    _check_per_channel(op, weight, "weight", C)
+    _check_per_channel(op, bias, "bias", C)
+    return tuple(input.shape)
+
+
+def group_norm(op, input, num_groups, weight, bias):
+    shape = tuple(input.shape)
+    if len(shape) < 2:
+        fail("RuntimeError", "%s: Expected at least 2 dimensions for input tensor but received %d"
+             % (op, len(shape)))
+    c = shape[1]
+    if num_groups <= 0 or c % num_groups != 0:
+        fail("RuntimeError", "%s: Expected number of channels in input to be divisible by num_groups, "
+             "but got input of shape %s and num_groups=%d" % (op, shape_str(shape), num_groups))
+    for t, name in ((weight, "weight"), (bias, "bias")):
+        if t is not None and (len(t.shape) != 1 or numel(t.shape) != c):
+            fail("RuntimeError", "%s: Expected %s to be a vector of size equal to the number of "
+                 "channels in input, but got %s of shape %s and input of shape %s"
+                 % (op, name, name, shape_str(t.shape), shape_str(shape)))
+    return shape
+
+
+def embedding(op, weight, indices, padding_idx, sparse):
+    if len(weight.shape) != 2:
+        fail("RuntimeError", "%s: 'weight' must be 2-D" % op)
+    if indices.dtype not in ("int64", "int32"):
+        fail("TypeError", "%s: Expected tensor for argument #1 'indices' to have one of the following "
+             "scalar types: Long, Int; but got %s instead" % (op, torch_type_name(indices.dtype)))
+    if sparse:
+        fail("NotImplementedError", "%s: sparse gradients are not supported" % op)
+    return tuple(indices.shape) + (weight.shape[1],)
+
+
+def embedding_backward(op, grad_output, indices, num_weights):
+    if indices.dtype not in ("int64", "int32"):
+        fail("TypeError", "%s: indices must be Long or Int, got %s" % (op, torch_type_name(indices.dtype)))
+    if num_weights < 0:
+        fail("RuntimeError", "%s: num_weights must be non-negative, got %d" % (op, num_weights))
+    g, i = tuple(grad_output.shape), tuple(indices.shape)
+    if len(g) != len(i) + 1 or g[:len(i)] != i:
+        fail("RuntimeError", "%s: grad_output of size %s does not match indices of size %s plus an "
+             "embedding dim" % (op, shape_str(g), shape_str(i)))
+    return (num_weights, g[-1])
+
+
+def dropout(op, input, p):
+    if not 0 <= p <= 1:
+        fail("ValueError", "%s: dropout probability has to be between 0 and 1, but got %s" % (op, p))
+    return tuple(input.shape)
+
+
+def dropout_backward(op, grad_output, mask):
+    if mask.dtype != "bool":
+        fail("TypeError", "%s: Mask should be Bool Scalar Type %s" % (op, mask.dtype))
+    if tuple(grad_output.shape) != tuple(mask.shape):
+        fail("RuntimeError", "%s: grad_output of size %s does not match mask of size %s"
+             % (op, shape_str(grad_output.shape), shape_str(mask.shape)))
+    return tuple(grad_output.shape)
+
+
+def nll_loss(op, input, target, weight, reduction):
+    _check_reduction(op, reduction)
+    x, t = tuple(input.shape), tuple(target.shape)
+    if len(x) < 1:
+        fail("RuntimeError", "%s: input tensor should be 1D or more, got 0D" % op)
+    if target.dtype != "int64":
+        fail("TypeError", "%s: expected scalar type Long but found %s" % (op, torch_type_name(target.dtype)))
+    if len(x) == 1 and len(t) != 0:
+        fail("RuntimeError", "%s: 0D target tensor expected for a 1D input, got %dD" % (op, len(t)))
+    if len(x) == 2 and len(t) > 1:
+        fail("RuntimeError", "%s: 0D or 1D target tensor expected, multi-target not supported" % op)
+    if len(x) >= 2:
+        if len(t) < 1 or x[0] != t[0]:
+            fail("RuntimeError", "%s: Expected input batch_size (%d) to match target batch_size (%d)."
+                 % (op, x[0], t[0] if t else 0))
+        want = x[:1] + x[2:]
+        if t != want:
+            fail("RuntimeError", "%s: Expected target size %s, got %s" % (op, shape_str(want), shape_str(t)))
+    c = x[0] if len(x) == 1 else x[1]
+    if weight is not None and numel(weight.shape) != c:
+        fail("RuntimeError", "%s: weight tensor should be defined either for all %d classes or no "
+             "classes but got weight tensor of shape: %s" % (op, c, shape_str(weight.shape)))
+    return t if reduction == "none" else ()
+
+
+def cross_entropy(op, input, target, weight, reduction, label_smoothing):
+    if not 0 <= label_smoothing <= 1:
+        fail("RuntimeError", "%s: label_smoothing must be between 0.0 and 1.0. Got: %s"
+             % (op, label_smoothing))
+    x = tuple(input.shape)
+    if target.dtype in FLOATING and tuple(target.shape) == x:
+        _check_reduction(op, reduction)
+        if len(x) < 1:
+            fail("RuntimeError", "%s: input tensor should be 1D or more, got 0D" % op)
+        c = x[0] if len(x) == 1 else x[1]
+        if weight is not None and numel(weight.shape) != c:
+            fail("RuntimeError", "%s: weight tensor should be defined either for all %d classes or no "
+                 "classes but got weight tensor of shape: %s" % (op, c, shape_str(weight.shape)))
+        if reduction != "none":
+            return ()
+        return x[1:] if len(x) == 1 else x[:1] + x[2:]
+    return nll_loss(op, input, target, weight, reduction)
+
+
+def loss_dtype(op, input, target):
+    d = promote(op, input, target)
+    if d not in FLOATING:
+        fail("TypeError", "%s: expected floating point input and target, got %s and %s"
+             % (op, input.dtype, target.dtype))
+    return d
+
+
+def pointwise_loss(op, input, target, reduction):
+    _check_reduction(op, reduction)
+    s = broadcast(op, input, target)
+    return s if reduction == "none" else ()
+
+
+def smooth_l1_loss(op, input, target, reduction, beta):
+    if beta < 0:
+        fail("RuntimeError", "%s: smooth_l1_loss does not support negative values for beta." % op)
+    return pointwise_loss(op, input, target, reduction)
+
+
+def huber_loss(op, input, target, reduction, delta):
+    if delta <= 0:
+        fail("RuntimeError", "%s: huber_loss does not support non-positive values for delta." % op)
+    return pointwise_loss(op, input, target, reduction)
+
+
+def binary_cross_entropy(op, input, target, weight, reduction):
+    if tuple(target.shape) != tuple(input.shape):
+        fail("ValueError", "%s: Using a target size (%s) that is different to the input size (%s) is "
+             "deprecated. Please ensure they have the same size."
+             % (op, _torch_size(target.shape), _torch_size(input.shape)))
+    if weight is not None and broadcast(op, input, weight) != tuple(input.shape):
+        fail("RuntimeError", "%s: weight of size %s does not broadcast to the input size %s"
+             % (op, shape_str(weight.shape), shape_str(input.shape)))
+    return pointwise_loss(op, input, target, reduction)
+
+
+def binary_cross_entropy_with_logits(op, input, target, weight, reduction, pos_weight):
+    if tuple(target.shape) != tuple(input.shape):
+        fail("ValueError", "%s: Target size (%s) must be the same as input size (%s)"
+             % (op, _torch_size(target.shape), _torch_size(input.shape)))
+    for t, name in ((weight, "weight"), (pos_weight, "pos_weight")):
+        if t is not None and broadcast(op, input, t) != tuple(input.shape):
+            fail("RuntimeError", "%s: %s of size %s does not broadcast to the input size %s"
+                 % (op, name, shape_str(t.shape), shape_str(input.shape)))
+    return pointwise_loss(op, input, target, reduction)
+
+
+def kl_div(op, input, target, reduction):
+    _check_reduction(op, reduction, True)
+    s = broadcast(op, input, target)
+    return s if reduction == "none" else ()
+# (end of nn_norm)
 
 
 # ---- optim ----
