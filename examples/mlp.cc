@@ -43,8 +43,6 @@ struct Linear {
   Tensor operator()(const Tensor& x) const { return linear(x, weight, bias); }
 };
 
-Tensor relu(const Tensor& x) { return maximum(x, zeros({})); }
-
 }  // namespace
 
 int main() {

@@ -4,9 +4,7 @@
 # Env: KILN_SOAK_CLIENTS / KILN_SOAK_SECONDS (soak size), KILN_TRANSFER_GIB (round trip size).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cache=""
-[ -d /work/.bazel-disk-cache ] && cache="--disk_cache=/work/.bazel-disk-cache"  # the shared dev box
-bazel build $cache //server:kilnd >&2
+bazel build //server:kilnd >&2
 export KILN_KILND="$PWD/bazel-bin/server/kilnd"
 export PYTHONPATH="$PWD/clients/python${PYTHONPATH:+:$PYTHONPATH}"
 paths=(tests/client)

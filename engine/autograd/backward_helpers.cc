@@ -602,6 +602,7 @@ Tensor cumprod_backward(const Tensor& grad, const Tensor& self, int64_t dim,
 }
 
 }  // namespace kiln
+
 namespace kiln {
 
 // ---- nn_norm / nn_loss ----

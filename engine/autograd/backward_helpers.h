@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -166,6 +167,28 @@ std::vector<Tensor> gru_gates_backward_grads(const Tensor& grad, const Tensor& i
                                              const std::array<bool, 3>& mask);
 // (end of nn_seq)
 
+// ---- nn_conv: convolution and pooling (backward_nn_conv.cc) ----
+// convolution's gradients for input, weight, bias (the mask's entries; bias_sizes is empty
+// when there was no bias), through convolution_backward.
+std::vector<Tensor> convolution_backward_grads(const Tensor& grad, const Tensor& input,
+                                               const Tensor& weight, IntList bias_sizes,
+                                               IntList stride, IntList padding, IntList dilation,
+                                               bool transposed, IntList output_padding,
+                                               int64_t groups, const std::array<bool, 3>& mask);
+// convolution_backward's own gradients (for grad_output, input, weight) from the gradients
+// of its three outputs: convolution is bilinear, so they are convolutions again.
+std::vector<Tensor> convolution_double_backward(const std::vector<Tensor>& grads,
+                                                const Tensor& grad_output, const Tensor& input,
+                                                const Tensor& weight, IntList stride,
+                                                IntList padding, IntList dilation,
+                                                bool transposed, IntList output_padding,
+                                                int64_t groups, const std::array<bool, 3>& mask);
+// max_pool2d_with_indices_backward is linear in grad_output: its gradient reads `grad` at
+// the indices of each plane.
+Tensor max_pool2d_double_backward(const Tensor& grad, const Tensor& indices);
+Tensor adaptive_avg_pool2d_double_backward(const Tensor& grad, IntList grad_output_sizes);
+// (end of nn_conv)
+
 }  // namespace kiln
 
 namespace kiln {
@@ -201,27 +224,6 @@ Tensor mish_backward(const Tensor& grad, const Tensor& self);
 Tensor hardswish_backward(const Tensor& grad, const Tensor& self);
 Tensor hardsigmoid_backward(const Tensor& grad, const Tensor& self);
 // (end of unary)
-// ---- nn_conv: convolution and pooling (backward_nn_conv.cc) ----
-// convolution's gradients for input, weight, bias (the mask's entries; bias_sizes is empty
-// when there was no bias), through convolution_backward.
-std::vector<Tensor> convolution_backward_grads(const Tensor& grad, const Tensor& input,
-                                               const Tensor& weight, IntList bias_sizes,
-                                               IntList stride, IntList padding, IntList dilation,
-                                               bool transposed, IntList output_padding,
-                                               int64_t groups, const std::array<bool, 3>& mask);
-// convolution_backward's own gradients (for grad_output, input, weight) from the gradients
-// of its three outputs: convolution is bilinear, so they are convolutions again.
-std::vector<Tensor> convolution_double_backward(const std::vector<Tensor>& grads,
-                                                const Tensor& grad_output, const Tensor& input,
-                                                const Tensor& weight, IntList stride,
-                                                IntList padding, IntList dilation,
-                                                bool transposed, IntList output_padding,
-                                                int64_t groups, const std::array<bool, 3>& mask);
-// max_pool2d_with_indices_backward is linear in grad_output: its gradient reads `grad` at
-// the indices of each plane.
-Tensor max_pool2d_double_backward(const Tensor& grad, const Tensor& indices);
-Tensor adaptive_avg_pool2d_double_backward(const Tensor& grad, IntList grad_output_sizes);
-// (end of nn_conv)
 
 }  // namespace kiln
 

@@ -194,6 +194,8 @@ void bind_cpu(KernelTable& t) {
   t.adaptive_avg_pool2d = cpu::adaptive_avg_pool2d;
   t.adaptive_avg_pool2d_backward = cpu::adaptive_avg_pool2d_backward;
   // (end of nn_conv)
+
+
   // ---- nn_norm / nn_loss: softmax, norms, embedding, dropout, losses (kernels/cpu/nn_norm.h) ----
   t.softmax = cpu::softmax;
   t.log_softmax = cpu::log_softmax;

@@ -350,6 +350,8 @@ Shape adaptive_pool2d_shape(const char* op, const Tensor& self, IntList output_s
 Shape adaptive_pool2d_backward_shape(const char* op, const Tensor& grad_output,
                                      const Tensor& self);
 // (end)
+
+
 // ---- nn_norm (rules_nn_norm.cc): norms, softmax, embedding, dropout, losses ----
 Shape softmax(const char* op, const Tensor& self, int64_t dim);
 Shape softmax_backward(const char* op, const Tensor& grad_output, const Tensor& output,

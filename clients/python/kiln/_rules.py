@@ -1722,6 +1722,8 @@ def adaptive_pool2d_backward_shape(op, grad_output, self):
              % (op, shape_str(grad_output.shape), shape_str(self.shape)))
     return tuple(self.shape)
 # (end)
+
+
 # ---- nn_norm: norms, softmax, embedding, dropout, losses (rules_nn_norm.cc) ----
 
 def _torch_size(s):
