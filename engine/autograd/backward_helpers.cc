@@ -598,7 +598,18 @@ Tensor cumsum_backward(const Tensor& grad, int64_t dim) {
 Tensor cumprod_backward(const Tensor& grad, const Tensor& self, int64_t dim,
                         const Tensor& result) {
   if (self.dim() == 0) return grad;
-  return cumsum_backward(grad * result, dim) / self;
+  const int64_t d = wrap_dim(dim, self.dim());
+  // Up to a lane's first zero every x_i is nonzero and the quotient form is exact; past it
+  // every product holds that zero; at it, the products with x_z taken as 1 give the answer.
+  const Tensor is_zero = eq(self, wrapped_scalar(0));
+  const Tensor zeros_so_far = cumsum(is_zero, d, std::nullopt);
+  const Tensor before = eq(zeros_so_far, wrapped_scalar(0));
+  const Tensor first_zero = logical_and(is_zero, eq(zeros_so_far, wrapped_scalar(1)));
+  const Tensor zero = zeros_like(grad);
+  const Tensor safe = where(before, self, ones_like(self));
+  const Tensor upto = where(before, cumsum_backward(grad * result, d) / safe, zero);
+  const Tensor skipped = cumprod(where(first_zero, ones_like(self), self), d, std::nullopt);
+  return upto + where(first_zero, cumsum_backward(grad * skipped, d), zero);
 }
 
 }  // namespace kiln

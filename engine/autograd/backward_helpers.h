@@ -98,7 +98,7 @@ Tensor logsumexp_backward(const Tensor& grad, const Tensor& self, const Tensor& 
                           IntList dim, bool keepdim);
 // The running sum from the end: flip, cumsum, flip.
 Tensor cumsum_backward(const Tensor& grad, int64_t dim);
-// sum over k >= i of grad_k * result_k / self_i (self must not hold zeros).
+// sum over k >= i of grad_k * prod_{j <= k, j != i} self_j, exact with zeros.
 Tensor cumprod_backward(const Tensor& grad, const Tensor& self, int64_t dim, const Tensor& result);
 // (end of reduce)
 

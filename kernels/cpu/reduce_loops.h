@@ -140,9 +140,12 @@ typename Ops::acc_t reduce_chunked(const ReduceGeometry& g, const T* base, const
                              ops, ops.init());
     }
   });
-  Acc acc = part[0];
-  for (int64_t c = 1; c < chunks; ++c) acc = ops.merge(acc, part[c]);
-  return acc;
+  // Pairwise, neighbours first: keeps float error growth logarithmic in the chunk count,
+  // and an earlier chunk is always merge's first argument (ties keep the first index).
+  for (int64_t w = 1; w < chunks; w *= 2) {
+    for (int64_t c = 0; c + w < chunks; c += 2 * w) part[c] = ops.merge(part[c], part[c + w]);
+  }
+  return part[0];
 }
 
 // The driver: hands each output's final accumulator to store(out_offset, acc). Kernels with
@@ -174,8 +177,11 @@ void reduce_kernel_store(const ReduceGeometry& g, const T* in_data, const Ops& o
     if (outer) {
       // Reducing over outer dims with a contiguous kept dim innermost: accumulate a row of
       // outputs at a time so the inner loop runs along memory (and vectorizes).
+      // Rows are taken in fixed blocks, each accumulated on its own and merged in order, so
+      // float error grows with the block size rather than with the whole reduced length.
+      constexpr int64_t kBlock = 64;
       const int64_t row = g.kept_sizes.back();
-      std::vector<Acc> acc;
+      std::vector<Acc> acc, block;
       int64_t m = lo;
       while (m < hi) {
         const int64_t w = std::min(row - m % row, hi - m);
@@ -184,15 +190,19 @@ void reduce_kernel_store(const ReduceGeometry& g, const T* in_data, const Ops& o
         const T* base = in_data + in_off;
         std::array<int64_t, 16> idx{};
         const size_t nd = g.red_sizes.size();
-        for (int64_t r = 0; r < g.num_red; ++r) {
-          int64_t off = 0;
-          for (size_t d = 0; d < nd; ++d) off += idx[d] * g.red_in[d];
-          const T* p = base + off;
-          for (int64_t j = 0; j < w; ++j) acc[j] = ops.combine(acc[j], p[j], r);
-          for (size_t d = nd; d-- > 0;) {
-            if (++idx[d] < g.red_sizes[d]) break;
-            idx[d] = 0;
+        for (int64_t r0 = 0; r0 < g.num_red; r0 += kBlock) {
+          block.assign(w, ops.init());
+          for (int64_t r = r0; r < std::min(g.num_red, r0 + kBlock); ++r) {
+            int64_t off = 0;
+            for (size_t d = 0; d < nd; ++d) off += idx[d] * g.red_in[d];
+            const T* p = base + off;
+            for (int64_t j = 0; j < w; ++j) block[j] = ops.combine(block[j], p[j], r);
+            for (size_t d = nd; d-- > 0;) {
+              if (++idx[d] < g.red_sizes[d]) break;
+              idx[d] = 0;
+            }
           }
+          for (int64_t j = 0; j < w; ++j) acc[j] = ops.merge(acc[j], block[j]);
         }
         const int64_t os = g.kept_out.back();
         for (int64_t j = 0; j < w; ++j) store(out_off + j * os, acc[j]);

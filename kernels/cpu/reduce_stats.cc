@@ -139,6 +139,25 @@ struct NormOps : ReduceOpsBase<NormOps<T, K>, T, opmath_t<T>> {
       return a + b;
     }
   }
+  // The summing norms run 16 partial sums over contiguous runs (vectorizes, and keeps
+  // float error low); the max/min norms and general p use the plain loop.
+  M reduce_contiguous(M acc, const T* q, int64_t n, int64_t r) const {
+    if constexpr (K == NormKind::kTwo || K == NormKind::kOne || K == NormKind::kZero) {
+      constexpr int kLanes = 16;
+      M part[kLanes] = {};
+      int64_t j = 0;
+      for (; j + kLanes <= n; j += kLanes) {
+        for (int k = 0; k < kLanes; ++k) part[k] = combine(part[k], q[j + k], 0);
+      }
+      for (; j < n; ++j) part[0] = combine(part[0], q[j], 0);
+      for (int w = kLanes / 2; w > 0; w /= 2) {
+        for (int k = 0; k < w; ++k) part[k] += part[k + w];
+      }
+      return acc + part[0];
+    } else {
+      return ReduceOpsBase<NormOps<T, K>, T, M>::reduce_contiguous(acc, q, n, r);
+    }
+  }
   T project(M acc, int64_t) const {
     if constexpr (K == NormKind::kTwo) return T(std::sqrt(acc));
     if constexpr (K == NormKind::kGeneral) return T(std::pow(acc, M(1) / p));
