@@ -7,39 +7,26 @@
 // Model: linear(8, 64) -> ReLU -> linear(64, 64) -> ReLU -> linear(64, 1), MSE loss, Adam
 // (lr 1e-2) for 600 full-batch steps. Exits 0 when the final loss is under kThreshold, so
 // tests/examples/examples_test.cc can run it as is.
-#include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <vector>
 
-#include "engine/autograd/engine.h"
-#include "engine/autograd/functions.h"
 #include "engine/optim/adam.h"
+#include "examples/training.h"
 
 namespace {
 
 using namespace kiln;
+using examples::filled;
 
 constexpr int64_t kPoints = 512, kIn = 8, kHidden = 64, kSteps = 600;
 constexpr double kThreshold = 1e-3;  // the target's variance is ~0.4; reached: ~1e-5
 
-// A float32 tensor filled from `gen`.
-template <typename F>
-Tensor filled(IntList shape, F&& gen) {
-  Tensor t = empty_tensor(shape, DType::kFloat32);
-  float* p = t.data_ptr<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = float(gen(i));
-  return t;
-}
-
 struct Linear {
   Tensor weight, bias;
-  // PyTorch's nn.Linear initialization: uniform in +-1/sqrt(fan_in).
-  Linear(int64_t in, int64_t out, std::mt19937& rng) {
-    std::uniform_real_distribution<double> u(-1.0 / std::sqrt(double(in)), 1.0 / std::sqrt(double(in)));
-    weight = filled({out, in}, [&](int64_t) { return u(rng); }).set_requires_grad(true);
-    bias = filled({out}, [&](int64_t) { return u(rng); }).set_requires_grad(true);
-  }
+  Linear(int64_t in, int64_t out, std::mt19937& rng)
+      : weight(examples::uniform_param({out, in}, in, rng)), bias(examples::uniform_param({out}, in, rng)) {}
   Tensor operator()(const Tensor& x) const { return linear(x, weight, bias); }
 };
 
@@ -61,17 +48,10 @@ int main() {
   optim::Adam opt({l1.weight, l1.bias, l2.weight, l2.bias, l3.weight, l3.bias}, opts);
   const Tensor inv_n = scalar_tensor(1.0 / double(kPoints), DType::kFloat32);
 
-  double loss_value = 0;
-  for (int64_t step = 1; step <= kSteps; ++step) {
-    const Tensor pred = l3(relu(l2(relu(l1(x)))));
-    const Tensor err = sub(pred, y);
-    const Tensor loss = mul(sum(mul(err, err)), inv_n);
-    opt.zero_grad();
-    backward(loss);
-    opt.step();
-    loss_value = loss.item().to<double>();
-    if (step % 100 == 0) std::printf("step %4ld  loss %.6f\n", long(step), loss_value);
-  }
+  const double loss_value = examples::train(opt, kSteps, 100, [&] {
+    const Tensor err = sub(l3(relu(l2(relu(l1(x))))), y);
+    return mul(sum(mul(err, err)), inv_n);
+  });
   std::printf("final loss %.6f (threshold %g)\n", loss_value, kThreshold);
   return loss_value < kThreshold ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 // Each example is a program that exits 0 when it reaches what its header claims (a loss under
-// a stated threshold); this runs them from the test's runfiles and shows their output.
+// a stated threshold, for cnn also a held-out accuracy); this runs them from the test's
+// runfiles and shows their output.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -23,6 +24,14 @@ TEST(Examples, MlpReachesItsLoss) {
   const int rc = run("examples/mlp", out);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("final loss"), std::string::npos) << out;
+  std::printf("%s", out.c_str());
+}
+
+TEST(Examples, CnnReachesItsLossAndAccuracy) {
+  std::string out;
+  const int rc = run("examples/cnn", out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("held-out accuracy"), std::string::npos) << out;
   std::printf("%s", out.c_str());
 }
 
