@@ -215,9 +215,15 @@ void logsumexp(const Tensor& out, const Tensor& self, IntList dim, bool) {
     scalar_t* o = static_cast<scalar_t*>(out.raw_data());
     for_each_output(g, [&](int64_t in_off, int64_t out_off, bool chunked) {
       const M top = lane_reduce(g, in + in_off, ExtremeOps<scalar_t, true>{}, chunked);
-      // An infinite max shifts by 0: all -inf gives -inf, any +inf gives +inf.
+      // An infinite max is the answer (all -inf gives -inf, any +inf gives +inf; a NaN max
+      // is not infinite and propagates through the sum): exp_f32 saturates instead of
+      // reaching 0 or inf, so these rows must not go through it.
+      if (std::isinf(top)) {
+        o[out_off] = scalar_t(top);
+        return;
+      }
       ShiftedSumOps<scalar_t, true> ex;
-      ex.center = std::isinf(top) ? M(0) : top;
+      ex.center = top;
       const M s = lane_reduce(g, in + in_off, ex, chunked);
       o[out_off] = scalar_t(std::log(s) + ex.center);
     });
