@@ -1,0 +1,17 @@
+"""The layers of kiln.nn, one file per kind as in torch.nn.modules."""
+
+from kiln.nn.modules.activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh,  # noqa: F401
+                                        LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU, ReLU6,
+                                        Sigmoid, SiLU, Softmax, Softplus, Tanh)
+from kiln.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d  # noqa: F401
+from kiln.nn.modules.container import ModuleDict, ModuleList, Sequential  # noqa: F401
+from kiln.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: F401
+from kiln.nn.modules.dropout import Dropout  # noqa: F401
+from kiln.nn.modules.flatten import Flatten, Unflatten  # noqa: F401
+from kiln.nn.modules.linear import Identity, Linear  # noqa: F401
+from kiln.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,  # noqa: F401
+                                  HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
+from kiln.nn.modules.module import Module  # noqa: F401
+from kiln.nn.modules.normalization import GroupNorm, LayerNorm  # noqa: F401
+from kiln.nn.modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401
+from kiln.nn.modules.sparse import Embedding  # noqa: F401
