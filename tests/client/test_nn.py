@@ -1,0 +1,212 @@
+"""kiln.nn vs torch.nn: functional ops, layers (weights copied through state_dict), short
+training runs, and the Module API."""
+
+import numpy as np
+import pytest
+import torch
+
+
+def _t(m, a, rg=False, dtype="float64"):
+    return m.tensor(a, dtype=getattr(m, dtype), requires_grad=bool(rg))
+
+
+def _both(kiln, fn, arrays, rg, tol=1e-9):
+    """fn(module, *tensors) on both sides: compares outputs and the gradients of rg inputs."""
+    outs, grads = [], []
+    for m in (torch, kiln):
+        ts = [_t(m, a, r) if a.dtype.kind == "f" else m.tensor(a) for a, r in zip(arrays, rg)]
+        y = fn(m, *ts)
+        (y * _t(m, np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape)))).sum().backward()
+        outs.append(y.detach().numpy())
+        grads.append([t.grad.numpy() for t, r in zip(ts, rg) if r])
+    np.testing.assert_allclose(outs[1], outs[0], rtol=tol, atol=tol)
+    for gk, gt in zip(grads[1], grads[0]):
+        np.testing.assert_allclose(gk, gt, rtol=tol, atol=tol)
+
+
+R = np.random.default_rng(0)
+X = R.standard_normal((4, 6))
+IMG = R.standard_normal((2, 3, 7, 7))
+LBL = np.array([0, 5, 2, 1])
+P = 1 / (1 + np.exp(-R.standard_normal((4, 6))))
+LOGP = np.log(np.exp(X) / np.exp(X).sum(1, keepdims=True))
+
+FUNCTIONAL = {
+    "linear": (lambda m, x, w, b: m.nn.functional.linear(x, w, b),
+               [X, R.standard_normal((5, 6)), R.standard_normal(5)], [1, 1, 1]),
+    "conv1d": (lambda m, x, w: m.nn.functional.conv1d(x, w, stride=2, padding=1),
+               [R.standard_normal((2, 3, 9)), R.standard_normal((4, 3, 3))], [1, 1]),
+    "conv2d": (lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, stride=2, padding=1,
+                                                         dilation=1),
+               [IMG, R.standard_normal((4, 3, 3, 3)), R.standard_normal(4)], [1, 1, 1]),
+    "conv2d-groups": (lambda m, x, w: m.nn.functional.conv2d(x, w, groups=3, padding="same"),
+                      [IMG, R.standard_normal((6, 1, 3, 3))], [1, 1]),
+    "conv_transpose2d": (lambda m, x, w: m.nn.functional.conv_transpose2d(
+        x, w, stride=2, padding=1, output_padding=1),
+        [IMG, R.standard_normal((3, 2, 3, 3))], [1, 1]),
+    "max_pool2d": (lambda m, x: m.nn.functional.max_pool2d(x, 3, stride=2, padding=1), [IMG], [1]),
+    "avg_pool2d": (lambda m, x: m.nn.functional.avg_pool2d(x, 2, ceil_mode=True), [IMG], [1]),
+    "adaptive_avg_pool2d": (lambda m, x: m.nn.functional.adaptive_avg_pool2d(x, (3, None)),
+                            [IMG], [1]),
+    "relu": (lambda m, x: m.nn.functional.relu(x), [X], [1]),
+    "gelu-tanh": (lambda m, x: m.nn.functional.gelu(x, approximate="tanh"), [X], [1]),
+    "silu": (lambda m, x: m.nn.functional.silu(x), [X], [1]),
+    "leaky_relu": (lambda m, x: m.nn.functional.leaky_relu(x, 0.2), [X], [1]),
+    "elu": (lambda m, x: m.nn.functional.elu(x, alpha=0.5), [X], [1]),
+    "softplus": (lambda m, x: m.nn.functional.softplus(x, beta=2), [X], [1]),
+    "hardtanh": (lambda m, x: m.nn.functional.hardtanh(x, -0.5, 0.5), [X], [1]),
+    "softmax": (lambda m, x: m.nn.functional.softmax(x, dim=-1), [X], [1]),
+    "log_softmax": (lambda m, x: m.nn.functional.log_softmax(x, 0), [X], [1]),
+    "layer_norm": (lambda m, x, w, b: m.nn.functional.layer_norm(x, (6,), w, b),
+                   [X, R.standard_normal(6), R.standard_normal(6)], [1, 1, 1]),
+    "batch_norm": (lambda m, x, w, b: m.nn.functional.batch_norm(x, None, None, w, b, True),
+                   [X, R.standard_normal(6), R.standard_normal(6)], [1, 1, 1]),
+    "group_norm": (lambda m, x: m.nn.functional.group_norm(x, 3), [IMG], [1]),
+    "embedding": (lambda m, i, w: m.nn.functional.embedding(i, w, padding_idx=-1),
+                  [np.array([[0, 2], [4, 2]]), R.standard_normal((5, 3))], [0, 1]),
+    "dropout-eval": (lambda m, x: m.nn.functional.dropout(x, 0.3, training=False), [X], [1]),
+    "cross_entropy": (lambda m, x, t: m.nn.functional.cross_entropy(x, t, label_smoothing=0.1),
+                      [X, LBL], [1, 0]),
+    "nll_loss": (lambda m, x, t: m.nn.functional.nll_loss(x, t, reduction="sum"),
+                 [LOGP, LBL], [1, 0]),
+    "mse_loss": (lambda m, x, y: m.nn.functional.mse_loss(x, y), [X, P], [1, 1]),
+    "l1_loss": (lambda m, x, y: m.nn.functional.l1_loss(x, y, reduction="none"), [X, P], [1, 1]),
+    "smooth_l1_loss": (lambda m, x, y: m.nn.functional.smooth_l1_loss(x, y, beta=0.5),
+                       [X, P], [1, 0]),
+    "huber_loss": (lambda m, x, y: m.nn.functional.huber_loss(x, y, delta=0.5), [X, P], [1, 0]),
+    "bce": (lambda m, p, y: m.nn.functional.binary_cross_entropy(p, y), [P, P[::-1].copy()],
+            [1, 0]),
+    "bce_logits": (lambda m, x, y, w: m.nn.functional.binary_cross_entropy_with_logits(
+        x, y, pos_weight=w), [X, P, R.random(6) + 0.5], [1, 0, 0]),
+    "kl_div-batchmean": (lambda m, x, y: m.nn.functional.kl_div(x, y, reduction="batchmean"),
+                         [LOGP, P], [1, 0]),
+    "sdpa": (lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(q, k, v,
+                                                                             is_causal=True),
+             [R.standard_normal((2, 4, 3)), R.standard_normal((2, 4, 3)),
+              R.standard_normal((2, 4, 3))], [1, 1, 1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONAL))
+def test_functional_matches_torch(kiln, name):
+    fn, arrays, rg = FUNCTIONAL[name]
+    if name == "sdpa" and not hasattr(torch.nn.functional, "scaled_dot_product_attention"):
+        pytest.skip("torch 1.13 has no scaled_dot_product_attention")
+    _both(kiln, fn, arrays, rg)
+
+
+# ---- layers: the same weights (through state_dict), the same batch ----
+LAYERS = {
+    "linear": (lambda nn: nn.Linear(6, 5), (4, 6)),
+    "linear-nobias": (lambda nn: nn.Linear(6, 5, bias=False), (2, 3, 6)),
+    "conv1d": (lambda nn: nn.Conv1d(3, 4, 3, stride=2, padding=1), (2, 3, 9)),
+    "conv2d": (lambda nn: nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=1, dilation=1), (2, 3, 7, 7)),
+    "conv_transpose2d": (lambda nn: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1), (2, 3, 5, 5)),
+    "maxpool": (lambda nn: nn.MaxPool2d(2), (2, 3, 7, 7)),
+    "avgpool": (lambda nn: nn.AvgPool2d(3, stride=2, padding=1), (2, 3, 7, 7)),
+    "adaptive": (lambda nn: nn.AdaptiveAvgPool2d(2), (2, 3, 7, 7)),
+    "batchnorm1d": (lambda nn: nn.BatchNorm1d(6), (4, 6)),
+    "batchnorm1d-3d": (lambda nn: nn.BatchNorm1d(3, momentum=None), (4, 3, 5)),
+    "batchnorm2d": (lambda nn: nn.BatchNorm2d(3), (2, 3, 4, 4)),
+    "layernorm": (lambda nn: nn.LayerNorm((3, 4)), (2, 3, 4)),
+    "groupnorm": (lambda nn: nn.GroupNorm(3, 6), (2, 6, 3, 3)),
+    "embedding": (lambda nn: nn.Embedding(7, 3, padding_idx=2), None),
+    "mlp": (lambda nn: nn.Sequential(nn.Linear(6, 8), nn.GELU(), nn.Dropout(0.0),
+                                     nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2), nn.Softmax(-1)),
+            (4, 6)),
+    "acts": (lambda nn: nn.Sequential(nn.SiLU(), nn.LeakyReLU(0.1), nn.Sigmoid(), nn.LogSoftmax(1)),
+             (4, 6)),
+    "flatten": (lambda nn: nn.Sequential(nn.Flatten(), nn.Unflatten(1, (3, 49))), (2, 3, 7, 7)),
+}
+
+
+def _copy(tm, km):
+    km.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_layer_matches_torch(kiln, name):
+    make, shape = LAYERS[name]
+    tm, km = make(torch.nn).double(), make(kiln.nn).double()
+    _copy(tm, km)
+    if shape is None:
+        x0 = np.array([[0, 2, 6], [2, 1, 1]])
+        xs = [torch.tensor(x0), kiln.tensor(x0)]
+    else:
+        x0 = np.random.default_rng(1).standard_normal(shape)
+        xs = [_t(torch, x0, True), _t(kiln, x0, True)]
+    res = []
+    for m, mod, x in zip((torch, kiln), (tm, km), xs):
+        y = mod(x)
+        w = _t(m, np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape)))
+        (y * w).sum().backward()
+        res.append((y.detach().numpy(), [p.grad.numpy() for p in mod.parameters()],
+                    None if shape is None else x.grad.numpy(),
+                    [b.numpy() for b in mod.buffers()]))
+    (yt, gt, xt, bt), (yk, gk, xk, bk) = res
+    np.testing.assert_allclose(yk, yt, rtol=1e-9, atol=1e-10)
+    assert len(gk) == len(gt)
+    for a, b in zip(gk, gt):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+    if xt is not None:
+        np.testing.assert_allclose(xk, xt, rtol=1e-9, atol=1e-10)
+    for a, b in zip(bk, bt):  # running statistics and num_batches_tracked
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("name,args", [
+    ("CrossEntropyLoss", dict(label_smoothing=0.05)), ("NLLLoss", dict(ignore_index=1)),
+    ("MSELoss", {}), ("L1Loss", dict(reduction="sum")), ("SmoothL1Loss", dict(beta=0.3)),
+    ("HuberLoss", dict(delta=0.3)), ("BCELoss", {}), ("BCEWithLogitsLoss", {}),
+    ("KLDivLoss", dict(reduction="batchmean", log_target=False))])
+def test_loss_modules_match_torch(kiln, name, args):
+    cls_target = name in ("CrossEntropyLoss", "NLLLoss")
+    x0 = LOGP if name in ("NLLLoss", "KLDivLoss") else (P if name == "BCELoss" else X)
+    y0 = LBL if cls_target else P[::-1].copy()
+    _both(kiln, lambda m, x, y: getattr(m.nn, name)(**args)(x, y), [x0, y0], [1, 0])
+
+
+# ---- training: 20 steps, per-step losses vs torch's ----
+def _mlp(nn):
+    return nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(),
+                         nn.Linear(32, 4))
+
+
+def _cnn(nn):
+    # no conv bias before BatchNorm: its gradient is rounding noise, which Adam would amplify
+    # into steps that differ between any two implementations
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 4))
+
+
+@pytest.mark.parametrize("net", ["mlp", "cnn"])
+@pytest.mark.parametrize("opt", ["sgd", "adamw"])
+def test_training_matches_torch(kiln, net, opt):
+    rng = np.random.default_rng(2)
+    shape = (16, 10) if net == "mlp" else (16, 1, 8, 8)
+    batches = [(rng.standard_normal(shape).astype(np.float32), rng.integers(0, 4, 16))
+               for _ in range(4)]
+    make = _mlp if net == "mlp" else _cnn
+    losses = []
+    tm, km = make(torch.nn), make(kiln.nn)
+    _copy(tm, km)
+    for m, mod in ((torch, tm), (kiln, km)):
+        if opt == "sgd":
+            o = m.optim.SGD(mod.parameters(), lr=0.05, momentum=0.9)
+        else:
+            o = m.optim.AdamW(mod.parameters(), lr=0.01, weight_decay=0.05)
+        crit = m.nn.CrossEntropyLoss()
+        mod.train()
+        run = []
+        for step in range(20):
+            x, y = batches[step % len(batches)]
+            o.zero_grad()
+            loss = crit(mod(m.tensor(x)), m.tensor(y))
+            loss.backward()
+            o.step()
+            run.append(loss.item())
+        losses.append(run)
+        mod.eval()
+        losses[-1].append(mod(m.tensor(batches[0][0])).sum().item())  # eval mode: running stats
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4, atol=1e-6)
+    assert losses[0][-2] < losses[0][0]  # it learned something
