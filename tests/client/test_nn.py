@@ -128,6 +128,7 @@ def _copy(tm, km):
 def test_layer_matches_torch(kiln, name):
     make, shape = LAYERS[name]
     tm, km = make(torch.nn).double(), make(kiln.nn).double()
+    assert repr(km) == repr(tm)
     _copy(tm, km)
     if shape is None:
         x0 = np.array([[0, 2, 6], [2, 1, 1]])
