@@ -80,19 +80,62 @@ FUNCTIONAL = {
         x, y, pos_weight=w), [X, P, R.random(6) + 0.5], [1, 0, 0]),
     "kl_div-batchmean": (lambda m, x, y: m.nn.functional.kl_div(x, y, reduction="batchmean"),
                          [LOGP, P], [1, 0]),
-    "sdpa": (lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(q, k, v,
-                                                                             is_causal=True),
+    "bilinear": (lambda m, a, b, w, c: m.nn.functional.bilinear(a, b, w, c),
+                 [X, R.standard_normal((4, 3)), R.standard_normal((2, 6, 3)),
+                  R.standard_normal(2)], [1, 1, 1, 1]),
+    "normalize": (lambda m, x: m.nn.functional.normalize(x, p=3, dim=0), [X], [1]),
+    "sdpa": (lambda m, q, k, v: _sdpa(m, q, k, v),
              [R.standard_normal((2, 4, 3)), R.standard_normal((2, 4, 3)),
               R.standard_normal((2, 4, 3))], [1, 1, 1]),
 }
 
 
+def _sdpa(m, q, k, v):
+    if m is not torch:
+        return m.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+    # torch 1.13 has no scaled_dot_product_attention: its definition, spelled out
+    s = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5
+    s = s.masked_fill(torch.ones(4, 4, dtype=torch.bool).triu(1), float("-inf"))
+    return s.softmax(-1) @ v
+
+
 @pytest.mark.parametrize("name", sorted(FUNCTIONAL))
 def test_functional_matches_torch(kiln, name):
     fn, arrays, rg = FUNCTIONAL[name]
-    if name == "sdpa" and not hasattr(torch.nn.functional, "scaled_dot_product_attention"):
-        pytest.skip("torch 1.13 has no scaled_dot_product_attention")
     _both(kiln, fn, arrays, rg)
+
+
+def test_dropout_training(kiln):
+    kiln.manual_seed(0)
+    x = kiln.ones(200, 500)
+    d = kiln.nn.Dropout(0.3)
+    y = d(x).numpy()
+    kept = np.unique(y[y != 0])
+    assert kept.size == 1 and kept[0] == pytest.approx(1 / 0.7, rel=1e-6)
+    assert abs((y == 0).mean() - 0.3) < 0.01
+    assert np.all(d.eval()(x).numpy() == 1)
+    assert np.all(kiln.nn.functional.dropout(x, 0.0).numpy() == 1)
+
+
+@pytest.mark.parametrize("cell", ["LSTMCell", "GRUCell"])
+def test_rnn_cells_match_torch(kiln, cell):
+    rng = np.random.default_rng(3)
+    xs = rng.standard_normal((3, 4, 5))
+    tm, km = getattr(torch.nn, cell)(5, 6).double(), getattr(kiln.nn, cell)(5, 6).double()
+    assert repr(km) == repr(tm)
+    _copy(tm, km)
+    res = []
+    for m, mod in ((torch, tm), (kiln, km)):
+        hx = None
+        for x in xs:
+            hx = mod(_t(m, x), hx)
+        h = hx[0] if cell == "LSTMCell" else hx
+        h.pow(2).sum().backward()
+        res.append([h.detach().numpy()] + [p.grad.numpy() for p in mod.parameters()])
+        unbatched = mod(_t(m, xs[0, 0]))
+        res[-1].append((unbatched[0] if cell == "LSTMCell" else unbatched).detach().numpy())
+    for a, b in zip(res[1], res[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
 
 
 # ---- layers: the same weights (through state_dict), the same batch ----
@@ -103,6 +146,11 @@ LAYERS = {
     "conv2d": (lambda nn: nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=1, dilation=1), (2, 3, 7, 7)),
     "conv_transpose2d": (lambda nn: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1), (2, 3, 5, 5)),
     "maxpool": (lambda nn: nn.MaxPool2d(2), (2, 3, 7, 7)),
+    "maxpool1d": (lambda nn: nn.MaxPool1d(3, stride=2, padding=1), (2, 3, 9)),
+    "avgpool1d": (lambda nn: nn.AvgPool1d(2, ceil_mode=True), (2, 3, 9)),
+    "adaptive1d": (lambda nn: nn.AdaptiveAvgPool1d(4), (2, 3, 9)),
+    "batchnorm-untracked": (lambda nn: nn.BatchNorm1d(6, affine=False, track_running_stats=False),
+                            (4, 6)),
     "avgpool": (lambda nn: nn.AvgPool2d(3, stride=2, padding=1), (2, 3, 7, 7)),
     "adaptive": (lambda nn: nn.AdaptiveAvgPool2d(2), (2, 3, 7, 7)),
     "batchnorm1d": (lambda nn: nn.BatchNorm1d(6), (4, 6)),

@@ -52,6 +52,34 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                                      _pair(output_padding), groups, _pair(dilation)), {})
 
 
+def _as_2d(fn, input, *args):  # noqa: A002
+    """A 1-d pooling as the 2-d one over a height of 1 (flat indices are then the same)."""
+    out = fn(input.unsqueeze(-2), *args)
+    if isinstance(out, tuple):
+        return tuple(o.squeeze(-2) for o in out)
+    return out.squeeze(-2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    k = _pair(kernel_size, 1)[0]
+    s = k if stride is None or stride == [] else _pair(stride, 1)[0]
+    return _as_2d(max_pool2d, input, [1, k], [1, s], [0, _pair(padding, 1)[0]],
+                  [1, _pair(dilation, 1)[0]], ceil_mode, return_indices)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
+               count_include_pad=True):
+    k = _pair(kernel_size, 1)[0]
+    s = k if stride is None or stride == [] else _pair(stride, 1)[0]
+    return _as_2d(avg_pool2d, input, [1, k], [1, s], [0, _pair(padding, 1)[0]], ceil_mode,
+                  count_include_pad)
+
+
+def adaptive_avg_pool1d(input, output_size):  # noqa: A002
+    return _as_2d(adaptive_avg_pool2d, input, [1, _pair(output_size, 1)[0]])
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
                return_indices=False):
     args = (input, _pair(kernel_size), [] if stride is None else _pair(stride), _pair(padding),
@@ -73,6 +101,10 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     # None keeps that dimension's input size, as in torch
     output_size = [input.shape[-2 + i] if s is None else int(s) for i, s in enumerate(output_size)]
     return call("adaptive_avg_pool2d", (input, output_size), {})
+
+
+def bilinear(input1, input2, weight, bias=None):
+    return call("bilinear", (input1, input2, weight, bias), {})
 
 
 # ---- activations ----
@@ -252,6 +284,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                  is_causal=False):
     return call("scaled_dot_product_attention", (query, key, value, attn_mask, float(dropout_p),
                                                  bool(is_causal)), {})
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
+    if out is not None:
+        raise NotImplementedError("kiln: normalize(out=...) is not supported")
+    n = call("norm", (input, p, [dim], True), {})
+    return input / n.clamp_min(eps).expand_as(input)
 
 
 # ---- shape helpers ----

@@ -8,10 +8,12 @@ from kiln.nn.modules.container import ModuleDict, ModuleList, Sequential  # noqa
 from kiln.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: F401
 from kiln.nn.modules.dropout import Dropout  # noqa: F401
 from kiln.nn.modules.flatten import Flatten, Unflatten  # noqa: F401
-from kiln.nn.modules.linear import Identity, Linear  # noqa: F401
+from kiln.nn.modules.linear import Bilinear, Identity, Linear  # noqa: F401
 from kiln.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,  # noqa: F401
                                   HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from kiln.nn.modules.module import Module  # noqa: F401
 from kiln.nn.modules.normalization import GroupNorm, LayerNorm  # noqa: F401
-from kiln.nn.modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401
+from kiln.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d,  # noqa: F401
+                                     AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
+from kiln.nn.modules.rnn import GRUCell, LSTMCell  # noqa: F401
 from kiln.nn.modules.sparse import Embedding  # noqa: F401
