@@ -379,7 +379,16 @@ def F_linear(x, m):
 
 
 def test_to_dtype_keeps_integer_buffers(kiln):
-    net = _Net.make(kiln.nn, kiln).to(kiln.float64)
+    net = _Net.make(kiln.nn, kiln)
+    w = net.heads[0].weight
+    before = w.detach().numpy()
+    opt = kiln.optim.SGD(net.parameters(), lr=0.1)
+    assert net.to(kiln.float64) is net
+    assert net.heads[0].weight is w and w.dtype == kiln.float64  # the same object, as in torch
+    np.testing.assert_array_equal(w.detach().numpy(), before)
+    net(kiln.randn(2, 3, 5, 5, dtype=kiln.float64))[0].sum().backward()
+    opt.step()  # an optimizer made before .to() still steps the converted parameters
+    assert w.grad.dtype == kiln.float64 and not np.array_equal(w.detach().numpy(), before)
     assert all(p.dtype == kiln.float64 for p in net.parameters())
     assert all(p.requires_grad and isinstance(p, kiln.nn.Parameter) for p in net.parameters())
     assert net.features[1].num_batches_tracked.dtype == kiln.int64

@@ -4,6 +4,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from kiln import _wire as wire
 from kiln._autograd import no_grad
 from kiln._tensor import Tensor
 from kiln.nn.parameter import Parameter
@@ -27,6 +28,16 @@ class RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def _swap(p, new):
+    c = p._c
+    h = c.handle()
+    wire.detach(c.buf, new._h, h)
+    old, p._h, p._m, p._gdef = p._h, h, new._m, False  # the old gradient had the old dtype
+    if p._rg:
+        wire.set_requires_grad(c.buf, h, True)
+    c.frees.append(old)  # sent after the commands that read it
 
 
 def _addindent(s, n):
@@ -262,12 +273,16 @@ class Module:
         return self
 
     def _apply(self, fn):
-        """Replaces every parameter and buffer by fn(it), keeping requires_grad."""
+        """Replaces every parameter's and buffer's value by fn(value). A parameter keeps its
+        identity (as torch's param.data = ...): its handle is swapped for one on the new
+        value, so optimizers and references made before still see it."""
         for m in self.modules():
-            for k, p in m._parameters.items():
+            for p in m._parameters.values():
                 if p is not None:
                     with no_grad():
-                        m._parameters[k] = Parameter(fn(p.detach()), p.requires_grad)
+                        new = fn(p.detach())
+                    if new._m is not p._m:
+                        _swap(p, new)
             for k, b in m._buffers.items():
                 if b is not None:
                     m._buffers[k] = fn(b)
