@@ -469,3 +469,29 @@ def test_functional_errors(kiln):
         F.mse_loss(kiln.randn(3), kiln.randn(3), reduction="avg")
     with pytest.raises(ValueError, match=r"expected 4D input \(got 2D input\)"):
         kiln.nn.BatchNorm2d(3)(kiln.randn(2, 3))
+
+
+@pytest.mark.parametrize("case", ["plain", "masks", "batch_first", "unbatched"])
+def test_multihead_attention_matches_torch(kiln, case):
+    rng = np.random.default_rng(4)
+    bf = case == "batch_first"
+    shape = (3, 5, 8) if case != "unbatched" else (5, 8)
+    if bf:
+        shape = (5, 3, 8)
+    q0, k0 = rng.standard_normal(shape), rng.standard_normal(shape)
+    mods = [m.nn.MultiheadAttention(8, 2, batch_first=bf).double() for m in (torch, kiln)]
+    assert repr(mods[1]) == repr(mods[0])
+    _copy(*mods)
+    res = []
+    for m, mod in zip((torch, kiln), mods):
+        q, k = _t(m, q0, True), _t(m, k0, True)
+        kw = {}
+        if case == "masks":
+            kw = dict(attn_mask=m.tensor(np.triu(np.ones((3, 3), bool), 1)),
+                      key_padding_mask=m.tensor(np.array([[False, False, True]] * 5)))
+        out, w = mod(q, k, k, **kw)
+        (out * _t(m, np.linspace(-1, 1, out.numel()).reshape(shape))).sum().backward()
+        res.append([out.detach().numpy(), w.detach().numpy(), q.grad.numpy(), k.grad.numpy()]
+                   + [p.grad.numpy() for p in mod.parameters()])
+    for a, b in zip(res[1], res[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)

@@ -3,6 +3,7 @@
 from kiln.nn.modules.activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh,  # noqa: F401
                                         LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU, ReLU6,
                                         Sigmoid, SiLU, Softmax, Softplus, Tanh)
+from kiln.nn.modules.attention import MultiheadAttention  # noqa: F401
 from kiln.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d  # noqa: F401
 from kiln.nn.modules.container import ModuleDict, ModuleList, Sequential  # noqa: F401
 from kiln.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: F401
