@@ -495,3 +495,43 @@ def test_multihead_attention_matches_torch(kiln, case):
                    + [p.grad.numpy() for p in mod.parameters()])
     for a, b in zip(res[1], res[0]):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_encoder_matches_torch(kiln, norm_first):
+    rng = np.random.default_rng(5)
+    x0 = rng.standard_normal((2, 5, 8))
+    mask0 = np.array([[False] * 4 + [True], [False] * 5])
+    mods = []
+    for m in (torch, kiln):
+        layer = m.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0,
+                                             activation="gelu", batch_first=True,
+                                             norm_first=norm_first)
+        mods.append(m.nn.TransformerEncoder(layer, 2, norm=m.nn.LayerNorm(8)).double())
+    assert list(mods[1].state_dict()) == list(mods[0].state_dict())
+    assert repr(mods[1]) == repr(mods[0])
+    _copy(*mods)
+    # the layers are independent copies
+    assert mods[1].layers[0].linear1.weight is not mods[1].layers[1].linear1.weight
+    res = []
+    for m, mod in zip((torch, kiln), mods):
+        x = _t(m, x0, True)
+        mod.eval()  # torch's fast path and the slow path agree; dropout is 0 anyway
+        y = mod(x, src_key_padding_mask=m.tensor(mask0))
+        (y * _t(m, np.linspace(-1, 1, y.numel()).reshape(y.shape))).sum().backward()
+        res.append([y.detach().numpy(), x.grad.numpy()] + [p.grad.numpy() for p in mod.parameters()])
+    for a, b in zip(res[1], res[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-9)
+
+
+def test_deepcopy_clones_parameters(kiln):
+    import copy
+    net = _Net.make(kiln.nn, kiln)
+    twin = copy.deepcopy(net)
+    assert list(twin.state_dict()) == list(net.state_dict())
+    assert twin.heads[0].weight is not net.heads[0].weight
+    assert isinstance(twin.heads[0].weight, kiln.nn.Parameter)
+    np.testing.assert_array_equal(twin.heads[0].weight.detach().numpy(),
+                                  net.heads[0].weight.detach().numpy())
+    kiln.nn.init.zeros_(twin.heads[0].weight)
+    assert np.any(net.heads[0].weight.detach().numpy() != 0)

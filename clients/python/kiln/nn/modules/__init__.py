@@ -18,3 +18,4 @@ from kiln.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d,  # no
                                      AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from kiln.nn.modules.rnn import GRUCell, LSTMCell  # noqa: F401
 from kiln.nn.modules.sparse import Embedding  # noqa: F401
+from kiln.nn.modules.transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: F401

@@ -396,6 +396,23 @@ class Module:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
 
+    def __deepcopy__(self, memo):
+        """copy.deepcopy: parameters and buffers are cloned on the daemon (the session itself
+        is shared, not copied); every other attribute is deep-copied as usual."""
+        import copy
+        for t in list(self._parameters.values()) + list(self._buffers.values()):
+            if t is None or id(t) in memo:
+                continue
+            memo.setdefault(id(t._c), t._c)
+            with no_grad():
+                memo[id(t)] = (Parameter(t.detach().clone(), t.requires_grad)
+                               if isinstance(t, Parameter) else t.clone())
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for k, v in self.__dict__.items():
+            new.__dict__[k] = copy.deepcopy(v, memo)
+        return new
+
     def __dir__(self):
         return sorted(set(object.__dir__(self)) | set(self._parameters) | set(self._modules)
                       | set(self._buffers))
