@@ -312,3 +312,30 @@ def test_transformer_encoder_matches_torch(kiln, norm_first):
         res.append([y.detach().numpy(), x.grad.numpy()] + [p.grad.numpy() for p in mod.parameters()])
     for a, b in zip(res[1], res[0]):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("kind,kw", [
+    ("LSTM", dict(num_layers=2)), ("LSTM", dict(bidirectional=True, batch_first=True)),
+    ("GRU", dict(num_layers=2, bidirectional=True)), ("GRU", dict(bias=False, batch_first=True)),
+    ("LSTM", dict(unbatched=True))], ids=["lstm2", "lstm-bi-bf", "gru2-bi", "gru-nobias-bf",
+                                           "lstm-unbatched"])
+def test_rnn_matches_torch(kiln, kind, kw):
+    kw = dict(kw)
+    unbatched = kw.pop("unbatched", False)
+    rng = np.random.default_rng(6)
+    shape = (4, 5) if unbatched else (3, 4, 5)
+    x0 = rng.standard_normal(shape)
+    mods = [getattr(m.nn, kind)(5, 6, **kw).double() for m in (torch, kiln)]
+    assert repr(mods[1]) == repr(mods[0])
+    assert list(mods[1].state_dict()) == list(mods[0].state_dict())
+    _copy(*mods)
+    res = []
+    for m, mod in zip((torch, kiln), mods):
+        x = _t(m, x0, True)
+        y, hidden = mod(x)
+        h = hidden[0] if kind == "LSTM" else hidden
+        ((y * _t(m, np.linspace(-1, 1, y.numel()).reshape(y.shape))).sum() + h.sum()).backward()
+        res.append([y.detach().numpy(), h.detach().numpy(), x.grad.numpy()]
+                   + [p.grad.numpy() for p in mod.parameters()])
+    for a, b in zip(res[1], res[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
