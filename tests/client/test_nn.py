@@ -84,6 +84,8 @@ FUNCTIONAL = {
                  [X, R.standard_normal((4, 3)), R.standard_normal((2, 6, 3)),
                   R.standard_normal(2)], [1, 1, 1, 1]),
     "normalize": (lambda m, x: m.nn.functional.normalize(x, p=3, dim=0), [X], [1]),
+    "cosine_similarity": (lambda m, a, b: m.nn.functional.cosine_similarity(a, b, dim=-1),
+                          [X, P], [1, 1]),
     "sdpa": (lambda m, q, k, v: _sdpa(m, q, k, v),
              [R.standard_normal((2, 4, 3)), R.standard_normal((2, 4, 3)),
               R.standard_normal((2, 4, 3))], [1, 1, 1]),
@@ -103,6 +105,15 @@ def _sdpa(m, q, k, v):
 def test_functional_matches_torch(kiln, name):
     fn, arrays, rg = FUNCTIONAL[name]
     _both(kiln, fn, arrays, rg)
+
+
+def test_one_hot(kiln):
+    idx = np.array([[0, 3], [2, 1]])
+    for n in (-1, 6):
+        np.testing.assert_array_equal(kiln.nn.functional.one_hot(kiln.tensor(idx), n).numpy(),
+                                      torch.nn.functional.one_hot(torch.tensor(idx), n).numpy())
+    with pytest.raises(RuntimeError, match="only applicable to index tensor"):
+        kiln.nn.functional.one_hot(kiln.tensor([1.0]))
 
 
 def test_dropout_training(kiln):

@@ -293,8 +293,25 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
     return input / n.clamp_min(eps).expand_as(input)
 
 
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    # torch's formula: the product of the squared norms is clamped, not each norm
+    w12 = (x1 * x2).sum(dim)
+    w = ((x1 * x1).sum(dim) * (x2 * x2).sum(dim)).clamp_min(eps * eps)
+    return w12 / w.sqrt()
+
+
 # ---- shape helpers ----
 def pad(input, pad, mode="constant", value=None):  # noqa: A002
     if mode != "constant":
         raise NotImplementedError("kiln: pad(mode=%r) is not supported" % mode)
     return call("constant_pad_nd", (input, list(pad), 0.0 if value is None else value), {})
+
+
+def one_hot(tensor, num_classes=-1):
+    if tensor._m.dtype != "int64":
+        raise RuntimeError("one_hot is only applicable to index tensor.")
+    if num_classes == -1:
+        num_classes = int(tensor.max().item()) + 1  # a sync, as torch reads the data too
+    from kiln import _factories as f
+    out = f.zeros(tuple(tensor.shape) + (num_classes,), dtype="int64", device=tensor._m.device)
+    return call("scatter_value", (out, -1, tensor.unsqueeze(-1), 1), {})
