@@ -231,3 +231,26 @@ def test_deepcopy_clones_parameters(kiln):
                                   net.heads[0].weight.detach().numpy())
     kiln.nn.init.zeros_(twin.heads[0].weight)
     assert np.any(net.heads[0].weight.detach().numpy() != 0)
+
+
+def test_parameter_containers_and_from_pretrained(kiln):
+    nn = kiln.nn
+    pl = nn.ParameterList([nn.Parameter(kiln.zeros(2)), kiln.ones(3)])
+    pl.append(kiln.ones(1))
+    assert len(pl) == 3 and all(isinstance(p, nn.Parameter) for p in pl)
+    assert [k for k, _ in pl.named_parameters()] == ["0", "1", "2"]
+    pd = nn.ParameterDict({"a": kiln.zeros(2)})
+    pd["b"] = kiln.ones(2)
+    assert list(pd.keys()) == ["a", "b"] and "a" in pd and pd["b"].requires_grad
+
+    class Holder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ps = pl
+            self.pd = pd
+    assert list(Holder().state_dict()) == ["ps.0", "ps.1", "ps.2", "pd.a", "pd.b"]
+    w = np.arange(12.0).reshape(4, 3)
+    emb = nn.Embedding.from_pretrained(kiln.tensor(w))
+    assert not emb.weight.requires_grad and emb.num_embeddings == 4
+    np.testing.assert_array_equal(emb(kiln.tensor([3, 1])).numpy(), w[[3, 1]])
+    assert repr(emb) == repr(torch.nn.Embedding.from_pretrained(torch.tensor(w)))

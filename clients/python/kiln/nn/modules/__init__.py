@@ -5,7 +5,8 @@ from kiln.nn.modules.activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardt
                                         Sigmoid, SiLU, Softmax, Softplus, Tanh)
 from kiln.nn.modules.attention import MultiheadAttention  # noqa: F401
 from kiln.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d  # noqa: F401
-from kiln.nn.modules.container import ModuleDict, ModuleList, Sequential  # noqa: F401
+from kiln.nn.modules.container import (ModuleDict, ModuleList, ParameterDict,  # noqa: F401
+                                       ParameterList, Sequential)
 from kiln.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: F401
 from kiln.nn.modules.dropout import Dropout  # noqa: F401
 from kiln.nn.modules.flatten import Flatten, Unflatten  # noqa: F401
