@@ -143,6 +143,12 @@ def test_to_dtype_keeps_integer_buffers(kiln):
     assert net.features[1].num_batches_tracked.dtype == kiln.int64
     assert net.features[1].running_mean.dtype == kiln.float64
     assert net.float().heads[0].weight.dtype == kiln.float32
+    net.to("cpu", kiln.float64)
+    assert w.dtype == kiln.float64 and w.device == kiln.device("cpu")
+    net.to(kiln.zeros(1))  # a tensor's dtype and device
+    assert w.dtype == kiln.float32 and net.features[1].num_batches_tracked.dtype == kiln.int64
+    with pytest.raises(TypeError, match="only accepts floating point dtypes"):
+        net.to(kiln.int32)
 
 
 def test_containers(kiln):

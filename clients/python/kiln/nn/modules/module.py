@@ -289,15 +289,28 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        """to(dtype) converts floating parameters and buffers; to(device) moves them all."""
+        """to(dtype), to(device), to(tensor), to(device, dtype): floating parameters and buffers
+        take the dtype (integer ones keep theirs, as in torch); all take the device."""
+        from kiln._dtypes import DTYPE, device, dtype_name
+        dt = dev = None
+        for a in args:
+            if isinstance(a, Tensor):
+                dt, dev = a._meta().dtype, a._m.device
+            elif isinstance(a, device) or (isinstance(a, (str, int)) and a not in DTYPE):
+                dev = a
+            else:
+                dt = dtype_name(a)
+        dt = dtype_name(kwargs["dtype"]) if kwargs.get("dtype") is not None else dt
+        dev = kwargs.get("device", dev)
+        if dt is not None and dt not in ("float16", "bfloat16", "float32", "float64"):
+            raise TypeError("nn.Module.to only accepts floating point dtypes, but got desired "
+                            "dtype=%s" % dt)
+
         def conv(t):
-            if t.is_floating_point():
-                return t.to(*args, **kwargs)
-            # integer buffers (num_batches_tracked, indices) keep their dtype
-            dt = [a for a in args if not isinstance(a, str) and hasattr(a, "is_floating_point")]
-            kw = {k: v for k, v in kwargs.items() if k != "dtype"}
-            rest = [a for a in args if a not in dt]
-            return t.to(*rest, **kw) if (rest or kw) else t
+            kw = {} if dev is None else {"device": dev}
+            if dt is not None and t.is_floating_point():
+                kw["dtype"] = dt
+            return t.to(**kw)
         return self._apply(conv)
 
     def float(self):
