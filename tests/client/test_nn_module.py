@@ -88,6 +88,8 @@ def test_train_eval_requires_grad_zero_grad_apply(kiln):
     outs = net(kiln.randn(2, 3, 5, 5))
     (outs[0].sum() + outs[1].sum()).backward()
     assert net.heads[0].weight.grad is not None
+    net.zero_grad(set_to_none=False)
+    assert np.all(net.heads[0].weight.grad.numpy() == 0)
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     seen = []
