@@ -128,11 +128,12 @@ def test_dropout_training(kiln):
     assert np.all(kiln.nn.functional.dropout(x, 0.0).numpy() == 1)
 
 
-@pytest.mark.parametrize("cell", ["LSTMCell", "GRUCell"])
+@pytest.mark.parametrize("cell", ["LSTMCell", "GRUCell", "RNNCell"])
 def test_rnn_cells_match_torch(kiln, cell):
     rng = np.random.default_rng(3)
     xs = rng.standard_normal((3, 4, 5))
-    tm, km = getattr(torch.nn, cell)(5, 6).double(), getattr(kiln.nn, cell)(5, 6).double()
+    kw = dict(nonlinearity="relu") if cell == "RNNCell" else {}
+    tm, km = (getattr(m.nn, cell)(5, 6, **kw).double() for m in (torch, kiln))
     assert repr(km) == repr(tm)
     _copy(tm, km)
     res = []
@@ -328,8 +329,10 @@ def test_transformer_encoder_matches_torch(kiln, norm_first):
 @pytest.mark.parametrize("kind,kw", [
     ("LSTM", dict(num_layers=2)), ("LSTM", dict(bidirectional=True, batch_first=True)),
     ("GRU", dict(num_layers=2, bidirectional=True)), ("GRU", dict(bias=False, batch_first=True)),
-    ("LSTM", dict(unbatched=True))], ids=["lstm2", "lstm-bi-bf", "gru2-bi", "gru-nobias-bf",
-                                           "lstm-unbatched"])
+    ("LSTM", dict(unbatched=True)), ("RNN", dict(num_layers=2, nonlinearity="relu")),
+    ("RNN", dict(bidirectional=True))],
+    ids=["lstm2", "lstm-bi-bf", "gru2-bi", "gru-nobias-bf", "lstm-unbatched", "rnn2-relu",
+         "rnn-bi"])
 def test_rnn_matches_torch(kiln, kind, kw):
     kw = dict(kw)
     unbatched = kw.pop("unbatched", False)

@@ -17,6 +17,6 @@ from kiln.nn.modules.module import Module  # noqa: F401
 from kiln.nn.modules.normalization import GroupNorm, LayerNorm  # noqa: F401
 from kiln.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d,  # noqa: F401
                                      AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
-from kiln.nn.modules.rnn import GRU, LSTM, GRUCell, LSTMCell  # noqa: F401
+from kiln.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from kiln.nn.modules.sparse import Embedding  # noqa: F401
 from kiln.nn.modules.transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: F401

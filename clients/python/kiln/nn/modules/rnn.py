@@ -1,4 +1,4 @@
-"""LSTMCell, GRUCell, LSTM and GRU over the table's fused cells."""
+"""RNN, LSTM and GRU and their cells (LSTM and GRU over the table's fused cells)."""
 
 import math
 
@@ -143,8 +143,10 @@ class _RNNBase(Module):
                 for t in (range(steps - 1, -1, -1) if d else range(steps)):
                     if lstm:
                         h, c = call("lstm_cell", (x[t], [h, c]) + tuple(w), {})
-                    else:
+                    elif self._gates == 3:
                         h = call("gru_cell", (x[t], h) + tuple(w), {})
+                    else:
+                        h = _rnn_step(self.nonlinearity, x[t], h, *w)
                     seq[t] = h
                 outs.append(call("stack", (seq, 0), {}))
                 h_n.append(h)
@@ -177,6 +179,44 @@ class _RNNBase(Module):
         if self.bidirectional is not False:
             s += ", bidirectional={bidirectional}"
         return s.format(**self.__dict__)
+
+
+def _rnn_step(nonlinearity, x, h, w_ih, w_hh, b_ih, b_hh):
+    from kiln.nn import functional as F
+    pre = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
+    return F.tanh(pre) if nonlinearity == "tanh" else F.relu(pre)
+
+
+def _check_nonlinearity(nonlinearity):
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError("Unknown nonlinearity '{}'. Select from 'tanh' or 'relu'.".format(
+            nonlinearity))
+    return nonlinearity
+
+
+class RNNCell(_CellBase):
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
+                 dtype=None):
+        self.__dict__["nonlinearity"] = _check_nonlinearity(nonlinearity)
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+
+    def forward(self, input, hx=None):  # noqa: A002
+        batched, input, zeros = self._batched(input, hx)  # noqa: A001
+        hx = zeros if hx is None else (hx if batched else hx.unsqueeze(0))
+        h = _rnn_step(self.nonlinearity, input, hx, self.weight_ih, self.weight_hh,
+                      self.bias_ih, self.bias_hh)
+        return h if batched else h.squeeze(0)
+
+    def extra_repr(self):
+        s = super().extra_repr()
+        return s + (", nonlinearity={}".format(self.nonlinearity)
+                    if self.nonlinearity != "tanh" else "")
+
+
+class RNN(_RNNBase):
+    def __init__(self, *args, nonlinearity="tanh", **kwargs):
+        self.__dict__["nonlinearity"] = _check_nonlinearity(nonlinearity)
+        super().__init__(*args, **kwargs)
 
 
 class LSTM(_RNNBase):
