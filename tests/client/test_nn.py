@@ -353,3 +353,24 @@ def test_rnn_matches_torch(kiln, kind, kw):
                    + [p.grad.numpy() for p in mod.parameters()])
     for a, b in zip(res[1], res[0]):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+def test_transformer_matches_torch(kiln):
+    rng = np.random.default_rng(7)
+    src0, tgt0 = rng.standard_normal((2, 5, 8)), rng.standard_normal((2, 4, 8))
+    mods = [m.nn.Transformer(8, 2, 1, 2, dim_feedforward=16, dropout=0.0, batch_first=True,
+                             norm_first=True).double() for m in (torch, kiln)]
+    assert repr(mods[1]) == repr(mods[0])
+    assert list(mods[1].state_dict()) == list(mods[0].state_dict())
+    _copy(*mods)
+    res = []
+    for m, mod in zip((torch, kiln), mods):
+        src, tgt = _t(m, src0, True), _t(m, tgt0, True)
+        mask = m.nn.Transformer.generate_square_subsequent_mask(4).double()
+        y = mod(src, tgt, tgt_mask=mask,
+                src_key_padding_mask=m.tensor(np.array([[False] * 4 + [True], [False] * 5])))
+        (y * _t(m, np.linspace(-1, 1, y.numel()).reshape(y.shape))).sum().backward()
+        res.append([y.detach().numpy(), src.grad.numpy(), tgt.grad.numpy()]
+                   + [p.grad.numpy() for p in mod.parameters()])
+    for a, b in zip(res[1], res[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-9)

@@ -19,4 +19,6 @@ from kiln.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d,  # no
                                      AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from kiln.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from kiln.nn.modules.sparse import Embedding  # noqa: F401
-from kiln.nn.modules.transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: F401
+from kiln.nn.modules.transformer import (Transformer, TransformerDecoder,  # noqa: F401
+                                         TransformerDecoderLayer, TransformerEncoder,
+                                         TransformerEncoderLayer)
