@@ -116,6 +116,14 @@ def test_one_hot(kiln):
         kiln.nn.functional.one_hot(kiln.tensor([1.0]))
 
 
+def test_pad_sequence(kiln):
+    seqs = [np.arange(6.0).reshape(3, 2), np.ones((1, 2)), np.zeros((4, 2))]
+    for bf in (False, True):
+        a = kiln.nn.utils.rnn.pad_sequence([kiln.tensor(s) for s in seqs], bf, -1.0).numpy()
+        b = torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs], bf, -1.0).numpy()
+        np.testing.assert_array_equal(a, b)
+
+
 def test_dropout_training(kiln):
     kiln.manual_seed(0)
     x = kiln.ones(200, 500)
@@ -176,6 +184,10 @@ LAYERS = {
             (4, 6)),
     "acts": (lambda nn: nn.Sequential(nn.SiLU(), nn.LeakyReLU(0.1), nn.Sigmoid(), nn.LogSoftmax(1)),
              (4, 6)),
+    "zeropad": (lambda nn: nn.ZeroPad2d((1, 2, 0, 3)), (2, 3, 4, 4)),
+    "constpad1d": (lambda nn: nn.ConstantPad1d(2, 0.5), (2, 3, 4)),
+    "pixelshuffle": (lambda nn: nn.Sequential(nn.PixelShuffle(2), nn.PixelUnshuffle(3)),
+                     (2, 36, 3, 3)),
     "flatten": (lambda nn: nn.Sequential(nn.Flatten(), nn.Unflatten(1, (3, 49))), (2, 3, 7, 7)),
 }
 

@@ -15,6 +15,8 @@ from kiln.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, 
                                   HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from kiln.nn.modules.module import Module  # noqa: F401
 from kiln.nn.modules.normalization import GroupNorm, LayerNorm  # noqa: F401
+from kiln.nn.modules.padding import (ConstantPad1d, ConstantPad2d, ConstantPad3d,  # noqa: F401
+                                     PixelShuffle, PixelUnshuffle, ZeroPad2d)
 from kiln.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d,  # noqa: F401
                                      AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from kiln.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
