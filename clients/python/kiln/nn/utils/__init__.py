@@ -1,4 +1,4 @@
-"""kiln.nn.utils: gradient clipping (the table's fused clip ops), parameter vectors, pad_sequence."""
+"""kiln.nn.utils: gradient clipping (the fused clip ops), parameter vectors, pad_sequence."""
 
 from kiln.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_  # noqa: F401
 from kiln.nn.utils import rnn  # noqa: F401
