@@ -163,7 +163,8 @@ LAYERS = {
     "linear": (lambda nn: nn.Linear(6, 5), (4, 6)),
     "linear-nobias": (lambda nn: nn.Linear(6, 5, bias=False), (2, 3, 6)),
     "conv1d": (lambda nn: nn.Conv1d(3, 4, 3, stride=2, padding=1), (2, 3, 9)),
-    "conv2d": (lambda nn: nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=1, dilation=1), (2, 3, 7, 7)),
+    "conv2d": (lambda nn: nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=1, dilation=1),
+               (2, 3, 7, 7)),
     "conv_transpose2d": (lambda nn: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1), (2, 3, 5, 5)),
     "maxpool": (lambda nn: nn.MaxPool2d(2), (2, 3, 7, 7)),
     "maxpool1d": (lambda nn: nn.MaxPool1d(3, stride=2, padding=1), (2, 3, 9)),
@@ -333,7 +334,8 @@ def test_transformer_encoder_matches_torch(kiln, norm_first):
         mod.eval()  # torch's fast path and the slow path agree; dropout is 0 anyway
         y = mod(x, src_key_padding_mask=m.tensor(mask0))
         (y * _t(m, np.linspace(-1, 1, y.numel()).reshape(y.shape))).sum().backward()
-        res.append([y.detach().numpy(), x.grad.numpy()] + [p.grad.numpy() for p in mod.parameters()])
+        res.append([y.detach().numpy(), x.grad.numpy()]
+                   + [p.grad.numpy() for p in mod.parameters()])
     for a, b in zip(res[1], res[0]):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-9)
 

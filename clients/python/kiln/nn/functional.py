@@ -60,8 +60,8 @@ def _as_2d(fn, input, *args):  # noqa: A002
     return out.squeeze(-2)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
-               return_indices=False):
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
+               ceil_mode=False, return_indices=False):
     k = _pair(kernel_size, 1)[0]
     s = k if stride is None or stride == [] else _pair(stride, 1)[0]
     return _as_2d(max_pool2d, input, [1, k], [1, s], [0, _pair(padding, 1)[0]],
@@ -80,8 +80,8 @@ def adaptive_avg_pool1d(input, output_size):  # noqa: A002
     return _as_2d(adaptive_avg_pool2d, input, [1, _pair(output_size, 1)[0]])
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
-               return_indices=False):
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
+               ceil_mode=False, return_indices=False):
     args = (input, _pair(kernel_size), [] if stride is None else _pair(stride), _pair(padding),
             _pair(dilation), ceil_mode)
     if return_indices:
@@ -192,8 +192,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
     return call("layer_norm", (input, _pair(normalized_shape, 1), weight, bias, float(eps)), {})
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002
-               momentum=0.1, eps=1e-5):
+def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
+               training=False, momentum=0.1, eps=1e-5):
     return call("batch_norm", (input, running_mean, running_var, weight, bias, bool(training),
                                float(momentum), float(eps)), {})
 
