@@ -19,6 +19,7 @@ from kiln._factories import (arange, as_tensor, empty, empty_like, eye, from_num
                              zeros_like)
 from kiln._tensor import Tensor
 from kiln import autograd, optim  # noqa: F401
+from kiln import nn  # noqa: F401,E402
 
 __version__ = "0.1.0"
 
