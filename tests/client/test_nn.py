@@ -6,6 +6,13 @@ import pytest
 import torch
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    """torch's layers draw their initial weights (copied into kiln's) from its global
+    generator: seed it so every run checks the same numbers."""
+    torch.manual_seed(0)
+
+
 def _t(m, a, rg=False, dtype="float64"):
     return m.tensor(a, dtype=getattr(m, dtype), requires_grad=bool(rg))
 
@@ -262,6 +269,7 @@ def test_training_matches_torch(kiln, net, opt):
                for _ in range(4)]
     make = _mlp if net == "mlp" else _cnn
     losses = []
+    torch.manual_seed(3)  # the same initial weights every run (copied into kiln's model)
     tm, km = make(torch.nn), make(kiln.nn)
     _copy(tm, km)
     for m, mod in ((torch, tm), (kiln, km)):
@@ -282,7 +290,9 @@ def test_training_matches_torch(kiln, net, opt):
         losses.append(run)
         mod.eval()
         losses[-1].append(mod(m.tensor(batches[0][0])).sum().item())  # eval mode: running stats
-    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(losses[1][:-1], losses[0][:-1], rtol=1e-4, atol=1e-6)
+    # the eval-mode check sums 64 float32 logits: it can land near 0, so its error is absolute
+    np.testing.assert_allclose(losses[1][-1], losses[0][-1], rtol=1e-4, atol=1e-4)
     assert losses[0][-2] < losses[0][0]  # it learned something
 
 
