@@ -11,6 +11,7 @@
 #include "engine/autograd/engine.h"
 #include "engine/autograd/functions.h"
 #include "engine/autograd/operators.h"
+#include "tests/engine/test_util.h"
 
 namespace kiln {
 namespace {
@@ -26,27 +27,6 @@ Tensor i64(const std::vector<int64_t>& v) {
   for (size_t i = 0; i < v.size(); ++i) t.data_ptr<int64_t>()[i] = v[i];
   return t;
 }
-
-std::vector<double> values(const Tensor& t) {
-  Tensor c = contiguous(t);
-  std::vector<double> out;
-  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(cpu_element_as_double(c, i));
-  return out;
-}
-
-// The message of the error `f` throws ("" when it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#define EXPECT_HAS(msg, part) \
-  EXPECT_NE(std::string(msg).find(part), std::string::npos) << "message: " << (msg)
 
 TEST(Binary, ShapeMismatchNamesOpAndShapes) {
   const Tensor a = ones({2, 3}), b = ones({4});

@@ -11,6 +11,7 @@
 #include "engine/autograd/engine.h"
 #include "engine/autograd/functions.h"
 #include "engine/core/parallel.h"
+#include "tests/engine/test_util.h"
 
 namespace kiln {
 namespace {
@@ -24,13 +25,6 @@ Tensor filled(IntList sizes, DType dtype = DType::kFloat64, uint64_t seed = 1) {
     t.data_ptr<double>()[i] = double(s >> 11) / double(1ull << 53) * 2 - 1;
   }
   return dtype == DType::kFloat64 ? t : to(t, std::nullopt, dtype);
-}
-
-std::vector<double> values(const Tensor& t) {
-  Tensor c = contiguous(t);
-  std::vector<double> out;
-  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(cpu_element_as_double(c, i));
-  return out;
 }
 
 // a (n, m) @ b (m, p) in double, read element by element (any strides).
@@ -49,16 +43,6 @@ std::vector<double> naive_mm(const Tensor& a, const Tensor& b) {
 void expect_near(const std::vector<double>& got, const std::vector<double>& want, double tol) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "at " << i;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& ex) {
-    return ex.what();
-  }
-  return "";
 }
 
 #define EXPECT_ERROR(expr, text) EXPECT_NE(error_of([&] { (void)(expr); }).find(text), std::string::npos) \

@@ -13,6 +13,7 @@
 #include "engine/autograd/operators.h"
 #include "engine/core/generator.h"
 #include "engine/core/parallel.h"
+#include "tests/engine/test_util.h"
 
 namespace kiln {
 namespace {
@@ -28,23 +29,6 @@ Tensor i64(const std::vector<int64_t>& v) {
   Tensor t = empty_tensor({int64_t(v.size())}, DType::kInt64);
   for (size_t i = 0; i < v.size(); ++i) t.data_ptr<int64_t>()[i] = v[i];
   return t;
-}
-
-std::vector<double> values(const Tensor& t) {
-  Tensor c = contiguous(t);
-  std::vector<double> out;
-  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(cpu_element_as_double(c, i));
-  return out;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(Dropout, KeepsOneMinusPAndScalesTheRest) {

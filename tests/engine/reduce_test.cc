@@ -12,6 +12,7 @@
 #include "engine/autograd/functions.h"
 #include "engine/autograd/operators.h"
 #include "engine/core/parallel.h"
+#include "tests/engine/test_util.h"
 
 namespace kiln {
 namespace {
@@ -27,26 +28,6 @@ Tensor f64(const std::vector<double>& v, std::optional<Shape> shape = std::nullo
 Tensor f32(const std::vector<double>& v, std::optional<Shape> shape = std::nullopt) {
   return to(f64(v, shape), std::nullopt, DType::kFloat32, false);
 }
-
-std::vector<double> values(const Tensor& t) {
-  Tensor c = contiguous(t);
-  std::vector<double> out;
-  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(cpu_element_as_double(c, i));
-  return out;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#define EXPECT_HAS(msg, part) \
-  EXPECT_NE(std::string(msg).find(part), std::string::npos) << "message: " << (msg)
 
 // A large, deterministic, not-too-regular float input.
 Tensor wavy(Shape shape) {

@@ -12,6 +12,7 @@
 #include "engine/autograd/engine.h"
 #include "engine/autograd/functions.h"
 #include "engine/autograd/operators.h"
+#include "tests/engine/test_util.h"
 
 namespace kiln {
 namespace {
@@ -24,26 +25,6 @@ Tensor make(const std::vector<T>& v) {
 }
 Tensor f32(const std::vector<float>& v) { return make<float, DType::kFloat32>(v); }
 Tensor f64(const std::vector<double>& v) { return make<double, DType::kFloat64>(v); }
-
-std::vector<double> values(const Tensor& t) {
-  Tensor c = contiguous(t);
-  std::vector<double> out;
-  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(cpu_element_as_double(c, i));
-  return out;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#define EXPECT_HAS(msg, part) \
-  EXPECT_NE(std::string(msg).find(part), std::string::npos) << "message: " << (msg)
 
 // Every float32 in [lo, hi) on a fine grid, through the op, against the float64 reference:
 // at most `ulps` units in the last place (plus a tiny absolute slack near zero).
