@@ -4,7 +4,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  bazel-bootstrap g++ git python3-yaml
+  bazel-bootstrap g++ git python3-yaml protobuf-compiler
   # C++ libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libabsl-dev libopenblas-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libgloo-dev libdnnl-dev nlohmann-json3-dev
