@@ -96,11 +96,13 @@ class Optimizer:
                 g.setdefault(k, v)
 
     def __repr__(self):
-        lines = [type(self).__name__ + " ("]
+        # torch's layout: each group opens with a newline and ends its lines with one, so
+        # groups are separated by an empty line
+        out = type(self).__name__ + " ("
         for i, g in enumerate(self.param_groups):
-            lines.append("Parameter Group %d" % i)
-            lines.extend("    %s: %s" % (k, g[k]) for k in sorted(g) if k != "params")
-        return "\n".join(lines) + "\n)"
+            out += "\nParameter Group %d\n" % i
+            out += "".join("    %s: %s\n" % (k, g[k]) for k in sorted(g) if k != "params")
+        return out + ")"
 
     def add_param_group(self, param_group):
         """Appends a group (a dict with "params" and any options); options it leaves out take
