@@ -291,3 +291,27 @@ def test_warnings(kiln):
         s.step()
     assert s.get_last_lr() == [0.1 * 0.25, 0.05 * 0.25]
     assert opt._step_count == 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda s, o: s.OneCycleLR(o, max_lr=0.2, total_steps=12),
+    lambda s, o: s.SequentialLR(o, [s.LinearLR(o, start_factor=0.2, total_iters=3),
+                                    s.CosineAnnealingLR(o, T_max=9)], milestones=[3]),
+], ids=["onecycle", "sequential"])
+def test_training_with_a_schedule_matches_torch(kiln, make):
+    """The scheduled lrs (and OneCycleLR's momentum) reach the fused steps."""
+    res = []
+    for m in (torch, kiln):
+        w = m.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=m.float64, requires_grad=True)
+        x = m.tensor([[1.0, 2.0], [-0.5, 0.3], [0.7, -1.2]], dtype=m.float64)
+        opt = m.optim.SGD([w], lr=0.1, momentum=0.9)
+        sched = make(m.optim.lr_scheduler, opt)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(12):
+                opt.zero_grad()
+                ((x @ w).sin() ** 2).sum().backward()
+                opt.step()
+                sched.step()
+        res.append(w.detach().numpy())
+    assert abs(res[1] - res[0]).max() <= 1e-12

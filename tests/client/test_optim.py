@@ -291,7 +291,7 @@ def _error(m, make):
     lambda m, w, b: m.optim.SGD({w}, lr=0.1).add_param_group({"params": {b}}),
     lambda m, w, b: m.optim.SGD([w], lr=0.1).add_param_group({"params": [b, w]}),
     lambda m, w, b: m.optim.SGD([{"params": [w, b]}, {"params": b}], lr=0.1),
-], ids=lambda f: "")
+])
 def test_errors_match_torch(kiln, make):
     want = _error(torch, make)
     assert want is not None
@@ -345,3 +345,18 @@ def test_changing_lr_between_steps(kiln):
             _train(m, opt, w, b, x, 1)
         res.append(w.detach().numpy())
     np.testing.assert_allclose(res[1], res[0], rtol=1e-10)
+
+
+def test_adagrad_group_added_later(kiln):
+    """Kiln gives a group added after construction state from its initial_accumulator_value
+    (torch fails at its first step): the same trajectory as a group given at construction."""
+    res = []
+    for m, late in ((torch, False), (kiln, True)):
+        w, b, x = _model(m)
+        opt = m.optim.Adagrad([w] if late else _groups(w, b), lr=0.1,
+                              initial_accumulator_value=0.2)
+        if late:
+            opt.add_param_group({"params": [b], "lr": 0.003})
+        res.append(_train(m, opt, w, b, x, 4))
+    np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-10)
+    np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-10)
