@@ -87,7 +87,16 @@ int open_parent(int root, const std::vector<std::string>& parts, const std::stri
       fail_errno(errno, rel, parts[i], "creating a folder");
     }
     cur = ::openat(parent.fd, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (cur < 0) fail_errno(errno, rel, parts[i], "opening a folder");
+    if (cur < 0) {
+      int err = errno;
+      // O_DIRECTORY answers ENOTDIR for a link before O_NOFOLLOW can say ELOOP.
+      struct stat st;
+      if (err == ENOTDIR && ::fstatat(parent.fd, parts[i].c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          S_ISLNK(st.st_mode)) {
+        err = ELOOP;
+      }
+      fail_errno(err, rel, parts[i], "opening a folder");
+    }
   }
   return cur;
 }
