@@ -300,12 +300,13 @@ SafetensorsHeader parse_safetensors_header(std::string_view json, uint64_t data_
     if (shape->kind != Json::kArray) bad("tensor \"" + name + "\": shape is not a list");
     if (shape->items.size() > kMaxDims) bad("tensor \"" + name + "\": too many dimensions");
     unsigned __int128 numel = 1;
+    bool overflow = false;  // more elements than a u64 counts
     for (const Json& d : shape->items) {
       const uint64_t n = to_u64(d, "tensor \"" + name + "\": a dimension");
       if (n > uint64_t(INT64_MAX)) bad("tensor \"" + name + "\": a dimension is too large");
       e.shape.push_back(int64_t(n));
       numel *= n;
-      if (numel > (unsigned __int128)data_len) numel = (unsigned __int128)data_len + 1;  // caps
+      if (numel > UINT64_MAX) overflow = true, numel = UINT64_MAX;
     }
     if (offsets->kind != Json::kArray || offsets->items.size() != 2) {
       bad("tensor \"" + name + "\": data_offsets must be [begin, end]");
@@ -319,9 +320,9 @@ SafetensorsHeader parse_safetensors_header(std::string_view json, uint64_t data_
     }
     const bool empty = std::find(e.shape.begin(), e.shape.end(), 0) != e.shape.end();
     const unsigned __int128 want = empty ? 0 : numel * fd->size;
-    if (want != e.end - e.begin) {
+    if (want != e.end - e.begin || (overflow && !empty)) {
       bad("tensor \"" + name + "\": shape " + str(shape_str(e.shape)) + " of " + fd->name +
-          " needs " + (want > data_len ? std::string("more") : std::to_string(uint64_t(want))) +
+          " needs " + (want > UINT64_MAX || overflow ? std::string("over 2^64") : std::to_string(uint64_t(want))) +
           " bytes, data_offsets hold " + std::to_string(e.end - e.begin));
     }
     h.entries.push_back(std::move(e));
