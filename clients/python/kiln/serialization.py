@@ -195,7 +195,7 @@ def parse_header(raw, data_len, what):
 
 
 def _read(f, what):
-    """(entries, metadata, data section bytes) of a safetensors stream."""
+    """(entries, metadata, offset of the data section) of a seekable safetensors stream."""
     size = f.seek(0, io.SEEK_END)
     f.seek(0)
     if size < 8:
@@ -207,7 +207,17 @@ def _read(f, what):
                          "file or over the format's limit (truncated, or not a safetensors file)"
                          % (what, n, size))
     entries, md = parse_header(f.read(n), size - 8 - n, what)
-    return entries, md, f.read()
+    return entries, md, 8 + n
+
+
+def _read_array(f, start, fdt, shape, nbytes, what):
+    """One tensor's bytes straight into a writable numpy array (no whole-file buffer)."""
+    buf = bytearray(nbytes)
+    f.seek(start)
+    if f.readinto(buf) != nbytes:
+        raise ValueError("kiln.load: %s: the file was truncated while being read" % what)
+    arr = np.frombuffer(buf, dtype=_FROM_FILE[fdt][1]).reshape(shape)
+    return arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
 
 
 # ---- local files ----
@@ -264,25 +274,22 @@ def _upload_raw(c, dt, shape, arr, dev):
         wire.put(c.buf, h, dt, shape, dev, arr.tobytes(), False)
         c.maybe_flush()
     else:
-        c.upload(h, dt, shape, np.ascontiguousarray(arr).reshape(-1), False, dev)
+        c.upload(h, dt, shape, arr.reshape(-1), False, dev)
     return Tensor(c, h, Meta(shape, dt, dev), False, True)
 
 
 def _load_local(f, what, where):
-    entries, md, data = _read(f, what)
+    entries, md, start = _read(f, what)
     c = None if where == "numpy" else rt.client()
     out = {}
     for name, fdt, shape, b, end in entries:
-        dt, npdt = _FROM_FILE[fdt]
-        arr = np.frombuffer(data, dtype=npdt, count=math.prod(shape), offset=b).reshape(shape)
+        arr = _read_array(f, start + b, fdt, shape, end - b, what)
         if where == "numpy":
-            if fdt == "BF16":
-                arr = (arr.astype(np.uint32) << 16).view(np.float32)
-            out[name] = arr.astype(arr.dtype.newbyteorder("="))
+            out[name] = (arr.astype(np.uint32) << 16).view(np.float32) if fdt == "BF16" else arr
             continue
         if fdt == "I16":
             arr = arr.astype(np.int32)
-        out[name] = _upload_raw(c, dt, shape, arr.astype(arr.dtype.newbyteorder("=")), where)
+        out[name] = _upload_raw(c, _FROM_FILE[fdt][0], shape, arr, where)
     return out, md
 
 
