@@ -310,6 +310,20 @@ def test_corrupt_files_fail_the_call_not_the_daemon(kiln, kind, data_dir, tmp_pa
     assert kiln.load(ok)["a"].tolist() == [1.0, 1.0]
 
 
+def test_load_is_charged_to_the_session_budget(spawn, tmp_path):
+    d = str(tmp_path / "data")
+    os.makedirs(d)
+    st_write(os.path.join(d, "big.safetensors"), {"w": torch.zeros(1 << 20)})  # 4 MiB
+    kd = spawn("--session_memory_limit=1000000", "--data_dir=" + d, metrics=False)
+    r = run_py("import kiln\nkiln.connect(%r)\n"
+               "try:\n    kiln.load('kiln://big.safetensors')\n"
+               "except kiln.RemoteError as e:\n    print('refused', e)\n"
+               "print((kiln.ones(2) * 2).sum().item())\n" % kd.address)
+    assert r.returncode == 0, r.stderr
+    assert "refused" in r.stdout and "RESOURCE_EXHAUSTED" in r.stdout, r.stdout
+    assert r.stdout.strip().endswith("4.0")
+
+
 @pytest.mark.parametrize("kind", ["local", "remote"])
 def test_save_of_a_failed_tensor_raises(kiln, kind, data_dir, tmp_path):
     path, disk = where(kind, data_dir, tmp_path, "failed_%s.safetensors" % kind)
