@@ -46,8 +46,10 @@ struct Fd {
                                       " is a symbolic link (checkpoint paths may not go through "
                                       "links, so they stay inside the data directory)");
   }
-  if (err == ENOENT) fail(grpc::NOT_FOUND, "no checkpoint " + quoted(rel) + " in kilnd's data directory");
-  if (err == ENOTDIR) fail(grpc::INVALID_ARGUMENT, quoted(rel) + ": " + quoted(component) + " is not a folder");
+  if (err == ENOENT)
+    fail(grpc::NOT_FOUND, "no checkpoint " + quoted(rel) + " in kilnd's data directory");
+  if (err == ENOTDIR)
+    fail(grpc::INVALID_ARGUMENT, quoted(rel) + ": " + quoted(component) + " is not a folder");
   if (err == ENOSPC || err == EDQUOT) {
     fail(grpc::RESOURCE_EXHAUSTED, quoted(rel) + ": no space left while " + doing);
   }
@@ -65,12 +67,15 @@ int open_root(const std::string& data_dir, const std::string& rel, bool create) 
     std::error_code ec;
     std::filesystem::create_directories(data_dir, ec);
     if (ec) {
-      fail(grpc::INTERNAL, "cannot create kilnd's data directory " + data_dir + ": " + ec.message());
+      fail(grpc::INTERNAL,
+           "cannot create kilnd's data directory " + data_dir + ": " + ec.message());
     }
   }
   const int fd = ::open(data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) fail(grpc::NOT_FOUND, "no checkpoint " + quoted(rel) + " (kilnd's data directory does not exist yet)");
+    if (errno == ENOENT)
+      fail(grpc::NOT_FOUND,
+           "no checkpoint " + quoted(rel) + " (kilnd's data directory does not exist yet)");
     fail_errno(errno, rel, data_dir, "opening the data directory");
   }
   return fd;
@@ -120,7 +125,8 @@ void read_all(int fd, char* p, size_t n, uint64_t offset, const std::string& rel
       if (errno == EINTR) continue;
       fail_errno(errno, rel, "", "reading");
     }
-    if (r == 0) fail(grpc::DATA_LOSS, "checkpoint " + quoted(rel) + " was truncated while being read");
+    if (r == 0)
+      fail(grpc::DATA_LOSS, "checkpoint " + quoted(rel) + " was truncated while being read");
     p += r;
     n -= size_t(r);
     offset += uint64_t(r);
@@ -138,26 +144,30 @@ std::vector<std::string> checkpoint_path_parts(const std::string& rel) {
     fail(grpc::INVALID_ARGUMENT, "the checkpoint path holds a NUL byte");
   }
   if (rel[0] == '/') {
-    fail(grpc::PERMISSION_DENIED, quoted(rel) + " is absolute: checkpoint paths are relative to "
-                                                "kilnd's data directory");
+    fail(grpc::PERMISSION_DENIED, quoted(rel) +
+                                      " is absolute: checkpoint paths are relative to "
+                                      "kilnd's data directory");
   }
   std::vector<std::string> parts;
   size_t start = 0;
   while (true) {
     const size_t slash = rel.find('/', start);
-    parts.push_back(rel.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    parts.push_back(
+        rel.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
   for (const auto& p : parts) {
     if (p == "..") {
-      fail(grpc::PERMISSION_DENIED, quoted(rel) + " escapes kilnd's data directory ('..' is not "
-                                                  "allowed in checkpoint paths)");
+      fail(grpc::PERMISSION_DENIED, quoted(rel) +
+                                        " escapes kilnd's data directory ('..' is not "
+                                        "allowed in checkpoint paths)");
     }
     if (p.empty() || p == ".") {
       fail(grpc::INVALID_ARGUMENT, quoted(rel) + ": empty or '.' path component");
     }
-    if (p.size() > 255) fail(grpc::INVALID_ARGUMENT, quoted(rel) + ": a path component is over 255 bytes");
+    if (p.size() > 255)
+      fail(grpc::INVALID_ARGUMENT, quoted(rel) + ": a path component is over 255 bytes");
   }
   return parts;
 }
@@ -173,14 +183,16 @@ uint64_t save_checkpoint(const std::string& data_dir, const std::string& rel,
   size_t md_bytes = 0;
   for (const auto& [k, v] : metadata) md_bytes += k.size() + v.size();
   if (md_bytes > limits.max_metadata_bytes) {
-    fail(grpc::INVALID_ARGUMENT, "the metadata is over " + std::to_string(limits.max_metadata_bytes) + " bytes");
+    fail(grpc::INVALID_ARGUMENT,
+         "the metadata is over " + std::to_string(limits.max_metadata_bytes) + " bytes");
   }
   std::set<std::string> names;
   for (const auto& [name, t] : tensors) {
     if (name.empty() || name == "__metadata__") {
       fail(grpc::INVALID_ARGUMENT, "a tensor may not be named " + quoted(name));
     }
-    if (!names.insert(name).second) fail(grpc::INVALID_ARGUMENT, "two tensors are named " + quoted(name));
+    if (!names.insert(name).second)
+      fail(grpc::INVALID_ARGUMENT, "two tensors are named " + quoted(name));
     if (!t.defined()) fail(grpc::INVALID_ARGUMENT, "tensor " + quoted(name) + " is None");
     if (t.nbytes() > limits.max_tensor_bytes) {
       fail(grpc::RESOURCE_EXHAUSTED, "tensor " + quoted(name) + " is over kilnd's limit of " +
@@ -243,8 +255,8 @@ uint64_t save_checkpoint(const std::string& data_dir, const std::string& rel,
   return header.size() + at;
 }
 
-LoadedCheckpoint load_checkpoint(const std::string& data_dir, const std::string& rel,
-                                 Device device, const CheckpointLimits& limits) {
+LoadedCheckpoint load_checkpoint(const std::string& data_dir, const std::string& rel, Device device,
+                                 const CheckpointLimits& limits) {
   const auto parts = checkpoint_path_parts(rel);
   Fd root(open_root(data_dir, rel, /*create=*/false));
   Fd dir(open_parent(root.fd, parts, rel, /*create=*/false));
@@ -269,8 +281,9 @@ LoadedCheckpoint load_checkpoint(const std::string& data_dir, const std::string&
                               std::to_string(kMaxSafetensorsHeader) + " (not a safetensors file?)");
   }
   if (n > size - 8) {
-    fail(grpc::DATA_LOSS, what + "the header claims " + std::to_string(n) + " bytes, past the end of the " +
-                              std::to_string(size) + "-byte file (truncated, or not a safetensors file)");
+    fail(grpc::DATA_LOSS, what + "the header claims " + std::to_string(n) +
+                              " bytes, past the end of the " + std::to_string(size) +
+                              "-byte file (truncated, or not a safetensors file)");
   }
   std::string json(n, '\0');
   read_all(in.fd, json.data(), n, 8, rel);
@@ -288,7 +301,8 @@ LoadedCheckpoint load_checkpoint(const std::string& data_dir, const std::string&
     const uint64_t file_bytes = e.end - e.begin;
     const bool widen = e.file_dtype == "I16";
     if ((widen ? 2 * file_bytes : file_bytes) > limits.max_tensor_bytes) {
-      fail(grpc::RESOURCE_EXHAUSTED, what + "tensor " + quoted(e.name) + " is over kilnd's limit of " +
+      fail(grpc::RESOURCE_EXHAUSTED, what + "tensor " + quoted(e.name) +
+                                         " is over kilnd's limit of " +
                                          std::to_string(limits.max_tensor_bytes) + " bytes");
     }
     Tensor t;

@@ -52,8 +52,8 @@ struct LoadedCheckpoint {
 
 // Reads data_dir/rel onto `device`. Allocations go through the calling thread's MemoryBudget.
 // A malformed or truncated file throws CheckpointError(DATA_LOSS) saying what is wrong.
-LoadedCheckpoint load_checkpoint(const std::string& data_dir, const std::string& rel,
-                                 Device device, const CheckpointLimits& limits = {});
+LoadedCheckpoint load_checkpoint(const std::string& data_dir, const std::string& rel, Device device,
+                                 const CheckpointLimits& limits = {});
 
 // Splits and checks a relative path ("a/b/c.safetensors" -> {"a", "b", "c.safetensors"}).
 std::vector<std::string> checkpoint_path_parts(const std::string& rel);

@@ -25,9 +25,9 @@ grpc::Status guarded(const char* method, F&& body) {
   } catch (const CheckpointError& e) {
     return grpc::Status(e.code(), prefix + e.what());
   } catch (const Error& e) {
-    return grpc::Status(e.kind() == ErrorKind::kOutOfMemory ? grpc::RESOURCE_EXHAUSTED
-                                                            : grpc::INVALID_ARGUMENT,
-                        prefix + e.what());
+    return grpc::Status(
+        e.kind() == ErrorKind::kOutOfMemory ? grpc::RESOURCE_EXHAUSTED : grpc::INVALID_ARGUMENT,
+        prefix + e.what());
   } catch (const std::bad_alloc&) {
     return grpc::Status(grpc::RESOURCE_EXHAUSTED, prefix + "out of memory");
   } catch (const std::exception& e) {
@@ -49,10 +49,10 @@ grpc::Status save(const ServiceOptions& o, Session& s, const kiln::v1::SaveReque
     Slot slot = s.get(e.handle());
     if (slot.poison) {
       const Poison& p = *slot.poison;
-      return grpc::Status(grpc::FAILED_PRECONDITION,
-                          "Save: tensor \"" + e.name() + "\" holds the error of a failed op: " +
-                              p.kind + ": " + p.message + " (from " + p.op +
-                              (p.callsite.empty() ? "" : " at " + p.callsite) + ")");
+      return grpc::Status(
+          grpc::FAILED_PRECONDITION,
+          "Save: tensor \"" + e.name() + "\" holds the error of a failed op: " + p.kind + ": " +
+              p.message + " (from " + p.op + (p.callsite.empty() ? "" : " at " + p.callsite) + ")");
     }
     if (!slot.tensor.defined()) {
       return grpc::Status(grpc::INVALID_ARGUMENT, "Save: tensor \"" + e.name() + "\" is None");
@@ -69,7 +69,8 @@ grpc::Status load(const ServiceOptions& o, Session& s, const kiln::v1::LoadReque
                   kiln::v1::LoadResponse* resp) {
   if (req.first_handle() == 0 || req.max_tensors() == 0 ||
       req.first_handle() + req.max_tensors() < req.first_handle()) {
-    return grpc::Status(grpc::INVALID_ARGUMENT, "Load: first_handle and max_tensors name no handles");
+    return grpc::Status(grpc::INVALID_ARGUMENT,
+                        "Load: first_handle and max_tensors name no handles");
   }
   const Device device = req.device().empty() ? kCPU : Device::parse(req.device());
   CheckpointLimits limits = limits_of(o);
@@ -81,8 +82,9 @@ grpc::Status load(const ServiceOptions& o, Session& s, const kiln::v1::LoadReque
   }
   for (size_t i = 0; i < ck.tensors.size(); ++i) {
     if (s.contains(req.first_handle() + i)) {
-      return grpc::Status(grpc::INVALID_ARGUMENT, "Load: handle " + std::to_string(req.first_handle() + i) +
-                                                      " is already in use");
+      return grpc::Status(
+          grpc::INVALID_ARGUMENT,
+          "Load: handle " + std::to_string(req.first_handle() + i) + " is already in use");
     }
   }
   size_t put = 0;

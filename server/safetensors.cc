@@ -43,7 +43,8 @@ class Parser {
     bad(what + " (at byte " + std::to_string(i_) + ")");
   }
   void skip_ws() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+      ++i_;
   }
   bool eat(char c) {
     skip_ws();
@@ -145,10 +146,14 @@ class Parser {
     for (int k = 0; k < 4; ++k) {
       const char h = s_[i_++];
       v <<= 4;
-      if (h >= '0' && h <= '9') v |= h - '0';
-      else if (h >= 'a' && h <= 'f') v |= h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F') v |= h - 'A' + 10;
-      else fail("bad \\u escape");
+      if (h >= '0' && h <= '9')
+        v |= h - '0';
+      else if (h >= 'a' && h <= 'f')
+        v |= h - 'a' + 10;
+      else if (h >= 'A' && h <= 'F')
+        v |= h - 'A' + 10;
+      else
+        fail("bad \\u escape");
     }
     return v;
   }
@@ -169,14 +174,30 @@ class Parser {
       if (i_ >= s_.size()) fail("unterminated string");
       const char e = s_[i_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           uint32_t cp = hex4();
           if (cp >= 0xD800 && cp < 0xDC00) {
@@ -190,7 +211,8 @@ class Parser {
           put_utf8(out, cp);
           break;
         }
-        default: fail("bad escape in a string");
+        default:
+          fail("bad escape in a string");
       }
     }
   }
@@ -222,9 +244,9 @@ struct FileDType {
 
 // The file dtypes Kiln reads. I16 widens to int32 on load (Kiln has no int16).
 constexpr FileDType kFileDTypes[] = {
-    {"BOOL", 1, DType::kBool},     {"U8", 1, DType::kUInt8},       {"I8", 1, DType::kInt8},
-    {"I16", 2, DType::kInt32},     {"I32", 4, DType::kInt32},      {"I64", 8, DType::kInt64},
-    {"F16", 2, DType::kFloat16},   {"BF16", 2, DType::kBFloat16}, {"F32", 4, DType::kFloat32},
+    {"BOOL", 1, DType::kBool},   {"U8", 1, DType::kUInt8},      {"I8", 1, DType::kInt8},
+    {"I16", 2, DType::kInt32},   {"I32", 4, DType::kInt32},     {"I64", 8, DType::kInt64},
+    {"F16", 2, DType::kFloat16}, {"BF16", 2, DType::kBFloat16}, {"F32", 4, DType::kFloat32},
     {"F64", 8, DType::kFloat64},
 };
 
@@ -239,15 +261,24 @@ const FileDType* find_dtype(std::string_view name) {
 
 const char* safetensors_dtype(DType t) {
   switch (t) {
-    case DType::kBool: return "BOOL";
-    case DType::kUInt8: return "U8";
-    case DType::kInt8: return "I8";
-    case DType::kInt32: return "I32";
-    case DType::kInt64: return "I64";
-    case DType::kFloat16: return "F16";
-    case DType::kBFloat16: return "BF16";
-    case DType::kFloat32: return "F32";
-    case DType::kFloat64: return "F64";
+    case DType::kBool:
+      return "BOOL";
+    case DType::kUInt8:
+      return "U8";
+    case DType::kInt8:
+      return "I8";
+    case DType::kInt32:
+      return "I32";
+    case DType::kInt64:
+      return "I64";
+    case DType::kFloat16:
+      return "F16";
+    case DType::kBFloat16:
+      return "BF16";
+    case DType::kFloat32:
+      return "F32";
+    case DType::kFloat64:
+      return "F64";
   }
   throw Error(ErrorKind::kInternal, "safetensors: unknown dtype");
 }
@@ -281,9 +312,12 @@ SafetensorsHeader parse_safetensors_header(std::string_view json, uint64_t data_
     e.name = name;
     const Json *dt = nullptr, *shape = nullptr, *offsets = nullptr;
     for (const auto& [k, f] : v.fields) {
-      if (k == "dtype") dt = &f;
-      else if (k == "shape") shape = &f;
-      else if (k == "data_offsets") offsets = &f;
+      if (k == "dtype")
+        dt = &f;
+      else if (k == "shape")
+        shape = &f;
+      else if (k == "data_offsets")
+        offsets = &f;
     }
     if (!dt || !shape || !offsets) {
       bad("tensor \"" + name + "\" needs dtype, shape and data_offsets");
@@ -322,7 +356,9 @@ SafetensorsHeader parse_safetensors_header(std::string_view json, uint64_t data_
     const unsigned __int128 want = empty ? 0 : numel * fd->size;
     if (want != e.end - e.begin || (overflow && !empty)) {
       bad("tensor \"" + name + "\": shape " + str(shape_str(e.shape)) + " of " + fd->name +
-          " needs " + (want > UINT64_MAX || overflow ? std::string("over 2^64") : std::to_string(uint64_t(want))) +
+          " needs " +
+          (want > UINT64_MAX || overflow ? std::string("over 2^64")
+                                         : std::to_string(uint64_t(want))) +
           " bytes, data_offsets hold " + std::to_string(e.end - e.begin));
     }
     h.entries.push_back(std::move(e));
@@ -352,8 +388,10 @@ std::string json_quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
-    if (c == '"') out += "\\\"";
-    else if (c == '\\') out += "\\\\";
+    if (c == '"')
+      out += "\\\"";
+    else if (c == '\\')
+      out += "\\\\";
     else if (u < 0x20) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", u);
@@ -388,8 +426,8 @@ std::string make_safetensors_header(const std::vector<SafetensorsEntry>& entries
   }
   j += "}";
   while (j.size() % 8 != 0) j += ' ';
-  KILN_CHECK_VALUE(j.size() <= kMaxSafetensorsHeader, "safetensors: the header would be ",
-                   j.size(), " bytes, over the format's limit of ", kMaxSafetensorsHeader);
+  KILN_CHECK_VALUE(j.size() <= kMaxSafetensorsHeader, "safetensors: the header would be ", j.size(),
+                   " bytes, over the format's limit of ", kMaxSafetensorsHeader);
   std::string out(8, '\0');
   uint64_t n = j.size();
   for (int i = 0; i < 8; ++i) out[i] = char((n >> (8 * i)) & 0xFF);

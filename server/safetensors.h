@@ -20,8 +20,8 @@ inline constexpr uint64_t kMaxSafetensorsHeader = 100u << 20;  // as the referen
 
 struct SafetensorsEntry {
   std::string name;
-  std::string file_dtype;   // as written: "F32", "I16", ...
-  DType dtype;              // Kiln's dtype; I16 widens to int32 (Kiln has no int16)
+  std::string file_dtype;  // as written: "F32", "I16", ...
+  DType dtype;             // Kiln's dtype; I16 widens to int32 (Kiln has no int16)
   Shape shape;
   uint64_t begin = 0, end = 0;  // offsets into the data section
 };

@@ -291,7 +291,8 @@ def _corrupt_files():
                           b'"data_offsets":[0,0]}}'),
         "duplicate": hdr(b'{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},'
                          b'"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}', b"\0\0"),
-        "bad_structure": hdr(b'{"__metadata__":{"kiln.structure":"{\\"__tensor__\\":\\"nope\\"}"}}'),
+        "bad_structure": hdr(b'{"__metadata__":{"kiln.structure":'
+                             b'"{\\"__tensor__\\":\\"nope\\"}"}}'),
     }
 
 

@@ -1,5 +1,7 @@
 // The safetensors header parser/writer and checkpoint files (atomic write, read back, path
 // confinement), without gRPC.
+#include "server/checkpoint.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "server/checkpoint.h"
 #include "server/safetensors.h"
 
 namespace kiln::server {
@@ -40,8 +41,11 @@ TEST(Safetensors, HeaderRoundTrips) {
   EXPECT_EQ(p.entries[2].dtype, DType::kBFloat16);
   EXPECT_EQ(p.metadata.at("k"), "v\u00e9");
   // I16 is read as int32.
-  EXPECT_EQ(parse_safetensors_header(R"({"x":{"dtype":"I16","shape":[2],"data_offsets":[0,4]}})", 4, 1)
-                .entries[0].dtype, DType::kInt32);
+  EXPECT_EQ(
+      parse_safetensors_header(R"({"x":{"dtype":"I16","shape":[2],"data_offsets":[0,4]}})", 4, 1)
+          .entries[0]
+          .dtype,
+      DType::kInt32);
 }
 
 TEST(Safetensors, MalformedHeadersSayWhy) {
@@ -49,20 +53,30 @@ TEST(Safetensors, MalformedHeadersSayWhy) {
   EXPECT_NE(parse_error("{\"a\":", 0).find("unexpected end"), std::string::npos);
   EXPECT_NE(parse_error(R"({"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}})", 8).find("C64"),
             std::string::npos);
-  EXPECT_NE(parse_error(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8).find("needs 12"),
+  EXPECT_NE(
+      parse_error(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8).find("needs 12"),
+      std::string::npos);
+  EXPECT_NE(parse_error(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,8]}})", 8)
+                .find("non-negative"),
             std::string::npos);
-  EXPECT_NE(parse_error(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,8]}})", 8).find("non-negative"),
-            std::string::npos);
-  EXPECT_NE(parse_error(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}})", 3).find("cover 2"),
-            std::string::npos);
+  EXPECT_NE(
+      parse_error(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}})", 3).find("cover 2"),
+      std::string::npos);
   EXPECT_NE(parse_error(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},)"
-                        R"("b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}})", 3).find("overlap"),
+                        R"("b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}})",
+                        3)
+                .find("overlap"),
             std::string::npos);
   EXPECT_NE(parse_error(R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},)"
-                        R"("a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})", 2).find("duplicate"),
+                        R"("a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
+                        2)
+                .find("duplicate"),
             std::string::npos);
-  EXPECT_NE(parse_error(R"({"a":{"dtype":"F64","shape":[4294967296,4294967296,16],"data_offsets":[0,0]}})", 0)
-                .find("needs over 2^64"), std::string::npos);
+  EXPECT_NE(
+      parse_error(
+          R"({"a":{"dtype":"F64","shape":[4294967296,4294967296,16],"data_offsets":[0,0]}})", 0)
+          .find("needs over 2^64"),
+      std::string::npos);
   EXPECT_NE(parse_error(std::string(100, '[') + std::string(100, ']'), 0).find("deeply"),
             std::string::npos);
   EXPECT_NE(parse_error(R"({"__metadata__":{"k":1}})", 0).find("not a string"), std::string::npos);
@@ -99,9 +113,10 @@ TEST_F(CheckpointFiles, SaveAndLoadRoundTrip) {
   Tensor small = empty_tensor({2}, DType::kUInt8);
   small.data_ptr<uint8_t>()[0] = 7;
   small.data_ptr<uint8_t>()[1] = 9;
-  const uint64_t n = save_checkpoint(dir_, "a/b/c.safetensors",
-                                     {{"small", small}, {"big", big}, {"none", empty_tensor({0}, DType::kInt64)}},
-                                     {{"format", "pt"}});
+  const uint64_t n =
+      save_checkpoint(dir_, "a/b/c.safetensors",
+                      {{"small", small}, {"big", big}, {"none", empty_tensor({0}, DType::kInt64)}},
+                      {{"format", "pt"}});
   EXPECT_EQ(fs::file_size(fs::path(dir_) / "a/b/c.safetensors"), n);
   for (auto& e : fs::directory_iterator(fs::path(dir_) / "a/b")) {
     EXPECT_EQ(e.path().filename(), "c.safetensors");  // no temp file left
@@ -126,11 +141,14 @@ TEST_F(CheckpointFiles, PathsStayInsideTheDataDir) {
   EXPECT_EQ(code_of([&] { checkpoint_path_parts("a//b"); }), grpc::INVALID_ARGUMENT);
   fs::create_directories(root_ / "outside");
   fs::create_directory_symlink(root_ / "outside", fs::path(dir_) / "link");
-  EXPECT_EQ(code_of([&] { save_checkpoint(dir_, "link/x.safetensors", {{"x", iota({2})}}, {}); }),
+  EXPECT_EQ(code_of([&] {
+              save_checkpoint(dir_, "link/x.safetensors", {{"x", iota({2})}}, {});
+            }),
             grpc::PERMISSION_DENIED);
   EXPECT_TRUE(fs::is_empty(root_ / "outside"));
   fs::create_symlink(fs::path(dir_) / "ok.safetensors", fs::path(dir_) / "alias.safetensors");
-  EXPECT_EQ(code_of([&] { load_checkpoint(dir_, "alias.safetensors", kCPU); }), grpc::PERMISSION_DENIED);
+  EXPECT_EQ(code_of([&] { load_checkpoint(dir_, "alias.safetensors", kCPU); }),
+            grpc::PERMISSION_DENIED);
   EXPECT_EQ(code_of([&] { load_checkpoint(dir_, "missing.safetensors", kCPU); }), grpc::NOT_FOUND);
 }
 

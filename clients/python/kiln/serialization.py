@@ -94,7 +94,8 @@ def _flatten(obj):
         if key:
             raise TypeError("kiln.save: cannot save a dict key of type %s" % type(x).__name__)
         if isinstance(x, dict):
-            return {"__dict__": [[enc(k, (), True), enc(v, path + (str(k),))] for k, v in x.items()]}
+            return {"__dict__": [[enc(k, (), True), enc(v, path + (str(k),))]
+                                 for k, v in x.items()]}
         if isinstance(x, list):
             return [enc(v, path + (str(i),)) for i, v in enumerate(x)]
         raise TypeError("kiln.save: cannot save an object of type %s (tensors, dicts, lists, "
@@ -125,7 +126,8 @@ def _unflatten(tensors, metadata):
     try:
         return dec(json.loads(metadata[STRUCTURE]))
     except (KeyError, TypeError, ValueError) as e:
-        raise ValueError("kiln.load: the file's %s metadata is damaged: %s" % (STRUCTURE, e)) from None
+        raise ValueError("kiln.load: the file's %s metadata is damaged: %s"
+                         % (STRUCTURE, e)) from None
 
 
 # ---- the safetensors format (local files) ----
@@ -174,7 +176,8 @@ def parse_header(raw, data_len, what):
         if (not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape)
                 or not isinstance(off, list) or len(off) != 2
                 or not all(type(o) is int and o >= 0 for o in off)):
-            raise bad("tensor %r: shape and data_offsets must be lists of non-negative integers" % name)
+            raise bad("tensor %r: shape and data_offsets must be lists of non-negative "
+                      "integers" % name)
         b, end = off
         if b > end or end > data_len:
             raise bad("tensor %r: data_offsets %s fall outside the %d-byte data section"
