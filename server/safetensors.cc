@@ -250,6 +250,32 @@ constexpr FileDType kFileDTypes[] = {
     {"F64", 8, DType::kFloat64},
 };
 
+// JSON is UTF-8, and names travel on as protobuf strings, which must be.
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80           ? 1
+                     : (c >> 5) == 0x6  ? 2
+                     : (c >> 4) == 0xE  ? 3
+                     : (c >> 3) == 0x1E ? 4
+                                        : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; k < n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF.
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp < 0xE000) || cp > 0x10FFFF) {
+      return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
 const FileDType* find_dtype(std::string_view name) {
   for (const auto& d : kFileDTypes) {
     if (name == d.name) return &d;
@@ -290,6 +316,7 @@ size_t safetensors_element_size(std::string_view file_dtype) {
 
 SafetensorsHeader parse_safetensors_header(std::string_view json, uint64_t data_len,
                                            size_t max_tensors) {
+  if (!valid_utf8(json)) bad("the header is not valid UTF-8");
   const Json doc = Parser(json).document();
   if (doc.kind != Json::kObject) bad("the header is not a JSON object");
   SafetensorsHeader h;

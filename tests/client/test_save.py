@@ -287,6 +287,7 @@ def _corrupt_files():
                        b'"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}}', b"\0" * 6),
         "missing_field": hdr(b'{"a":{"dtype":"F32","shape":[2]}}', b"\0" * 8),
         "bad_metadata": hdr(b'{"__metadata__":{"k":1}}'),
+        "bad_utf8": hdr(b'{"\xff":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}'),
         "huge_shape": hdr(b'{"a":{"dtype":"F64","shape":[4294967296,4294967296,16],'
                           b'"data_offsets":[0,0]}}'),
         "duplicate": hdr(b'{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},'

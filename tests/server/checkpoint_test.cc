@@ -50,6 +50,8 @@ TEST(Safetensors, HeaderRoundTrips) {
 
 TEST(Safetensors, MalformedHeadersSayWhy) {
   EXPECT_NE(parse_error("[1]", 0).find("not a JSON object"), std::string::npos);
+  EXPECT_NE(parse_error("{\"\xff\":1}", 0).find("UTF-8"), std::string::npos);
+  EXPECT_NE(parse_error("{\"\xc0\x80\":1}", 0).find("UTF-8"), std::string::npos);
   EXPECT_NE(parse_error("{\"a\":", 0).find("unexpected end"), std::string::npos);
   EXPECT_NE(parse_error(R"({"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}})", 8).find("C64"),
             std::string::npos);
