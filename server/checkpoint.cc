@@ -48,6 +48,9 @@ struct Fd {
   }
   if (err == ENOENT)
     fail(grpc::NOT_FOUND, "no checkpoint " + quoted(rel) + " in kilnd's data directory");
+  if (err == EISDIR) {
+    fail(grpc::INVALID_ARGUMENT, quoted(rel) + ": " + quoted(component) + " is a folder");
+  }
   if (err == ENOTDIR)
     fail(grpc::INVALID_ARGUMENT, quoted(rel) + ": " + quoted(component) + " is not a folder");
   if (err == ENOSPC || err == EDQUOT) {

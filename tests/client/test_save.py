@@ -202,7 +202,7 @@ def test_file_objects_and_pathlike(kiln, tmp_path):
 # ---- nested checkpoints ----
 @pytest.mark.parametrize("kind", ["local", "remote"])
 def test_nested_structure_round_trips(kiln, kind, data_dir, tmp_path):
-    w = kiln.randn(3, 2)
+    w = kiln.randn(3, 2, requires_grad=True)  # saved as its value; loads without grad
     ck = {"model": {"fc.weight": w, "fc.bias": kiln.zeros(2)},
           "optimizer": {"state": {0: {"momentum_buffer": kiln.ones(3, 2)}, 1: {}},
                         "param_groups": [{"lr": 0.1, "params": [0, 1], "nesterov": False,
@@ -219,7 +219,8 @@ def test_nested_structure_round_trips(kiln, kind, data_dir, tmp_path):
     assert got["optimizer"]["param_groups"] == ck["optimizer"]["param_groups"]
     assert list(got["optimizer"]["state"]) == [0, 1] and got["optimizer"]["state"][1] == {}
     assert got["tied"] is got["model"]["fc.weight"]  # one tensor reached twice stays one
-    np.testing.assert_array_equal(got["model"]["fc.weight"].numpy(), w.numpy())
+    np.testing.assert_array_equal(got["model"]["fc.weight"].numpy(), w.detach().numpy())
+    assert not got["tied"].requires_grad
     np.testing.assert_array_equal(got["optimizer"]["state"][0]["momentum_buffer"].numpy(),
                                   np.ones((3, 2), np.float32))
     raw, md = st_read(disk)  # still a plain safetensors file, tensors under dotted keys
@@ -262,6 +263,10 @@ def test_paths_are_confined_to_the_data_dir(kiln, data_dir, tmp_path):
     kiln.save(sd, "kiln://deep/er/ok.safetensors")  # folders are made inside the data dir
     kiln.save({"a": kiln.zeros(2)}, "kiln://deep/er/ok.safetensors")  # and replaced whole
     assert kiln.load("kiln://deep/er/ok.safetensors")["a"].tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="is a folder"):
+        kiln.save(sd, "kiln://deep/er")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        kiln.save(sd, str(tmp_path / "no" / "such.safetensors"))
 
 
 def _corrupt_files():

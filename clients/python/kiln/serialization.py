@@ -250,6 +250,8 @@ def _write_local(f, tensors, metadata):
 def _save_local(path, tensors, metadata):
     path = os.path.abspath(path)
     folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError("kiln.save: the folder %s does not exist" % folder)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
