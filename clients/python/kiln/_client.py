@@ -35,6 +35,25 @@ CHUNK = int(os.environ.get("KILN_CHUNK_BYTES", 4 << 20))  # Upload chunk size (b
 _MAX_MSG = 64 << 20
 
 
+def _keep_freed_memory():
+    """glibc returns freed blocks above 128 KiB-32 MiB to the kernel and faults fresh pages in
+    for the next one; each 4 MiB transfer chunk gRPC hands us would then cost page faults (the
+    largest cost of a Download on the dev VM, where the kernel zeroes and the host backs every
+    fresh page). Keeping blocks up to 32 MiB in the heap reuses them. KILN_MALLOPT=0 skips it."""
+    if os.environ.get("KILN_MALLOPT", "1") == "0":
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 32 << 20)   # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 128 << 20)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
+_keep_freed_memory()
+
+
 class RemoteError(RuntimeError):
     """An op failed on the daemon. `callsite` is the Python file:line that issued it, `kind`
     the Python exception name the daemon chose (RuntimeError, IndexError, ...)."""
@@ -63,9 +82,9 @@ class Client:
                 ("grpc.keepalive_permit_without_calls", 1),
                 ("grpc.http2.max_pings_without_data", 0),
                 ("grpc.http2.lookahead_bytes", 64 << 20),
-                # a resume should find the daemon again within its grace window
-                ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.min_reconnect_backoff_ms", 100),
-                ("grpc.max_reconnect_backoff_ms", 1000)]
+                # a resume should find the daemon again within its grace window (not
+                # grpc.min_reconnect_backoff_ms: that one is the connect timeout)
+                ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", 1000)]
         if tls or root_certificates is not None:
             creds = grpc.ssl_channel_credentials(root_certificates=root_certificates)
             self.channel = grpc.secure_channel(address, creds, options=opts)
@@ -115,9 +134,10 @@ class Client:
         self.next_handle = h + 1
         return h
 
-    def callsite(self):
-        """The id of the user's file:line that is calling into kiln (sent once per line)."""
-        f = sys._getframe(1)
+    def callsite(self, depth=1):
+        """The id of the user's file:line that is calling into kiln (sent once per line).
+        `depth`: frames known to be kiln's own to skip without looking (the hot path's)."""
+        f = sys._getframe(depth)
         while f is not None and f.f_code.co_filename.startswith(_PKG):
             f = f.f_back
         if f is None:
@@ -250,6 +270,10 @@ class Client:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
+            if self.daemon is not None and self.daemon.proc.poll() is not None:
+                self._die(ConnectionError("kiln: the private kilnd exited (%s), and session %s "
+                                          "with it" % (why, self.session_id)))
+                return False
             try:
                 r = self.stub.Connect(pb.ConnectRequest(
                     protocol_version=1, op_table_hash=TABLE_HASH, resume_session=self.session_id,
