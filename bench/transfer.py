@@ -2,7 +2,8 @@
 """Upload / Download GB/s over loopback (Python client -> kilnd, chunked, crc32 both ways) vs a
 local memcpy (numpy copy) of the same bytes.
 
-    /usr/bin/python3 bench/transfer.py [--mib 64,256,1024] [--repeat 3] [--address host:port]
+    /usr/bin/python3 bench/transfer.py [--mib 64,256,1024] [--repeat 3] [--chunk-mib 4]
+                                       [--address host:port]
 
 Each row is the best of --repeat rounds. On a shared box the wall-clock rate mostly says how
 much CPU the two processes got, so the CPU seconds both spent per GB moved (client + daemon,
@@ -43,9 +44,20 @@ def main():
     p.add_argument("--mib", default="64,256,1024")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--address", default=None)
+    p.add_argument("--chunk-mib", type=float, default=None,
+                   help="chunk size both ways (the private daemon's --chunk_bytes)")
     a = p.parse_args()
+    pid = None
+    if a.chunk_mib:
+        from kiln import _client
+        from kiln._daemon import Daemon
+        _client.CHUNK = int(a.chunk_mib * (1 << 20))
+        if a.address is None:
+            d = Daemon(args=["--chunk_bytes=%d" % _client.CHUNK])
+            a.address, pid = d.address, d.proc.pid
     c = kiln.connect(a.address)
-    pid = c.daemon.proc.pid if c.daemon is not None else None
+    if c.daemon is not None:
+        pid = c.daemon.proc.pid
     print("| size | upload GB/s | download GB/s | memcpy GB/s (fresh / warm pages) "
           "| upload/memcpy | download/memcpy | CPU s/GB up / down |")
     print("|---|---|---|---|---|---|---|")

@@ -30,7 +30,7 @@ ABSL_FLAG(double, grace_seconds, 10, "how long a session outlives its client's s
 ABSL_FLAG(int, workers, 0, "threads running sessions' ops (0: one per core)");
 ABSL_FLAG(int, max_sessions, 1024, "sessions held at once");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
-ABSL_FLAG(int64_t, chunk_bytes, 4 << 20, "Download chunk size in bytes (64 KiB to 16 MiB)");
+ABSL_FLAG(int64_t, chunk_bytes, 1 << 20, "Download chunk size in bytes (64 KiB to 16 MiB)");
 ABSL_FLAG(std::string, port_file, "", "write the bound gRPC port here once serving");
 
 namespace {
@@ -83,14 +83,14 @@ int main(int argc, char** argv) {
     if (!absl::GetFlag(FLAGS_tls_key).empty()) c.tls_key_pem = read_file(absl::GetFlag(FLAGS_tls_key), "key");
     c.allow_insecure_remote = absl::GetFlag(FLAGS_allow_insecure_remote);
     c.session_memory_bytes = absl::GetFlag(FLAGS_session_memory_limit);
-    c.grace_seconds = absl::GetFlag(FLAGS_grace_seconds);
-    c.workers = absl::GetFlag(FLAGS_workers);
-    c.max_sessions = static_cast<size_t>(absl::GetFlag(FLAGS_max_sessions));
     const int64_t chunk = absl::GetFlag(FLAGS_chunk_bytes);
     if (chunk < (64 << 10) || chunk > (16 << 20)) {
       throw std::runtime_error("--chunk_bytes must be between 65536 and 16777216");
     }
     c.chunk_bytes = static_cast<size_t>(chunk);
+    c.grace_seconds = absl::GetFlag(FLAGS_grace_seconds);
+    c.workers = absl::GetFlag(FLAGS_workers);
+    c.max_sessions = static_cast<size_t>(absl::GetFlag(FLAGS_max_sessions));
     const std::string devices = absl::GetFlag(FLAGS_devices);
     if (devices != "cpu" && devices.find("cuda") != std::string::npos) {
       log(LogLevel::kWarning, "--devices=", devices,

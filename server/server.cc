@@ -48,8 +48,8 @@ void KilnServer::start() {
   executor_ = std::make_unique<Executor>(metrics_.get(), eo);
   ServiceOptions svo;
   svo.auth_token = config_.auth_token;
-  svo.max_tensor_bytes = config_.max_tensor_bytes;
   svo.chunk_bytes = config_.chunk_bytes;
+  svo.max_tensor_bytes = config_.max_tensor_bytes;
   service_ = std::make_unique<KilnService>(svo, sessions_.get(), executor_.get(), metrics_.get());
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -27,7 +27,7 @@ struct ServerConfig {
   size_t max_sessions = 1024;
   uint64_t max_inline_bytes = 1 << 20;
   uint64_t max_tensor_bytes = uint64_t(1) << 40;
-  size_t chunk_bytes = 4 << 20;  // Download chunk size (the 64 MiB message limit bounds it)
+  size_t chunk_bytes = 1 << 20;  // Download chunk size (the 64 MiB message limit bounds it)
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost" listen addresses.

@@ -18,7 +18,7 @@ namespace kiln::server {
 struct ServiceOptions {
   std::string auth_token;                 // empty: no auth
   uint64_t max_tensor_bytes = uint64_t(1) << 40;  // Upload refuses larger tensors
-  size_t chunk_bytes = 4 << 20;           // Download chunk size
+  size_t chunk_bytes = 1 << 20;           // Download chunk size
 };
 
 class KilnService final : public kiln::v1::Kiln::CallbackService {

@@ -1,4 +1,4 @@
-"""Upload / Download in 4 MiB chunks: a 1 GiB round trip by default (KILN_TRANSFER_GIB to
+"""Upload / Download in 1 MiB chunks: a 1 GiB round trip by default (KILN_TRANSFER_GIB to
 change it), byte-exact, with the rate printed; past 4 GiB with KILN_BIG_TRANSFER_GIB=5."""
 
 import os

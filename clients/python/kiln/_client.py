@@ -31,7 +31,7 @@ from kiln._proto import KilnStub, data_chunk, pb
 
 FLUSH_BYTES = 64 << 10      # a batch is sent once this many bytes of commands are queued
 MAX_INFLIGHT = 64           # batches queued for gRPC before the client waits for the daemon
-CHUNK = int(os.environ.get("KILN_CHUNK_BYTES", 4 << 20))  # Upload chunk size (bench/README.md)
+CHUNK = int(os.environ.get("KILN_CHUNK_BYTES", 1 << 20))  # Upload chunk size (bench/README.md)
 _MAX_MSG = 64 << 20
 
 
