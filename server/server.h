@@ -22,12 +22,12 @@ struct ServerConfig {
   std::string tls_cert_pem, tls_key_pem;           // both set: TLS
   bool allow_insecure_remote = false;  // serve a non-loopback address without token and TLS
   int workers = 0;                     // 0: number of cores
+  size_t chunk_bytes = 1 << 20;  // Download chunk size (the 64 MiB message limit bounds it)
   double grace_seconds = 10;
   int64_t session_memory_bytes = 0;    // 0: unbounded
   size_t max_sessions = 1024;
   uint64_t max_inline_bytes = 1 << 20;
   uint64_t max_tensor_bytes = uint64_t(1) << 40;
-  size_t chunk_bytes = 1 << 20;  // Download chunk size (the 64 MiB message limit bounds it)
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost" listen addresses.
