@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   // Keep freed blocks up to 32 MiB (gRPC's read buffers, transfer chunks, mid-sized
   // tensors) in the heap instead of returning them to the kernel: first-touching fresh pages
   // was the largest cost of an Upload (perf: clear_page and page faults, ~45%), and on the
-  // dev VM a 4 KiB fault costs ~25 us. Larger tensors are still mmap'ed and unmapped.
+  // dev VM a 4 KiB fault costs ~35 us. Larger tensors are still mmap'ed and unmapped.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 

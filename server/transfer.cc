@@ -29,7 +29,7 @@ uint32_t crc_update(uint32_t crc, const char* p, size_t n) {
 }
 
 // Large transfers land in fresh memory, and on some VMs (this project's dev box) every 4 KiB
-// page fault costs ~25 us: first touch ran at 0.1 GB/s there, 2 GB/s with transparent huge
+// page fault costs ~35 us: first touch ran at 0.1 GB/s there, 2 GB/s with transparent huge
 // pages. Asking for them on the tensor's untouched interior is harmless elsewhere.
 void advise_huge_pages(void* data, size_t n) {
   constexpr uintptr_t kHuge = uintptr_t(2) << 20;

@@ -18,13 +18,16 @@ _FLOATING = _rules.FLOATING
 class Meta:
     """What the rules see of a tensor: shape (None while a dynamic op's is unknown), dtype name,
     device, and `wrapped` (the Python number a scalar argument came from, else None)."""
-    __slots__ = ("shape", "dtype", "device", "wrapped")
+    __slots__ = ("shape", "dtype", "device", "wrapped", "memo_key")
 
     def __init__(self, shape, dtype_, device_, wrapped=None):
         self.shape = shape
         self.dtype = dtype_
         self.device = device_
         self.wrapped = wrapped
+        # (shape, dtype, device) for the dispatch memo, made once: op outputs share their
+        # memo entry's Meta, so a tight loop never rebuilds it.
+        self.memo_key = None if shape is None else (shape, dtype_, device_)
 
 
 def _number_meta(v):
@@ -249,10 +252,10 @@ def _memo_key(name, variant, args):
     key = [name, variant, _rules.default_dtype[0]]
     for a in args:
         if a.__class__ is _Tensor:
-            m = a._m
-            if m.shape is None:
+            k = a._m.memo_key
+            if k is None:
                 return None
-            key.append((m.shape, m.dtype, m.device))
+            key.append(k)
         elif a is None or a.__class__ in (int, float, bool, str):
             key.append((a.__class__, a))
         elif a.__class__ is tuple and all(x.__class__ is int for x in a):
