@@ -245,6 +245,7 @@ def _can_cast(src, dst):
 # binding, overload resolution and the rules, which dominate a tiny op's client-side cost.
 _MEMO = {}
 _MEMO_MAX = 4096
+_T_HANDLE = wire.T_HANDLE
 _Tensor = None
 
 
@@ -265,48 +266,43 @@ def _memo_key(name, variant, args):
     return tuple(key)
 
 
-def _packer(o, template, tpos, nouts, variant):
+def _packer(o, template, tpos, nouts, variant, inplace):
     """One struct for a memoized op's whole command (wire.op's layout): the head, the output
     handles, then each argument, a tensor's as (T_HANDLE, handle) and the rest as the encoded
     constants. One pack per op instead of one per field (wire.op's cost halves)."""
     fmt = ["<BHBIB", "Q" * nouts, "B"]
     for i, e in enumerate(template):
         fmt.append("BQ" if i in tpos else "%ds" % len(e))
-    return struct.Struct("".join(fmt)).pack, (wire.OP, o.id, variant)
+    return (struct.Struct("".join(fmt)).pack, wire.OP, o.id, variant, nouts, len(template),
+            inplace)
 
 
 def _memo_call(hit, args, variant):
     o, template, tpos, metas, diff, packer = hit
-    c = None
+    pack, kind, op_id, var, n, nvals, inplace = packer
+    c = args[tpos[0]]._c if tpos else rt.client()
     rg = False
-    for i in tpos:
-        t = args[i]
-        if c is None:
-            c = t._c
-        elif t._c is not c:
-            raise RuntimeError("%s: tensors of different kiln sessions" % o.name)
-        if t._rg and i in diff:
-            rg = True
-    if c is None:
-        c = rt.client()
+    fields = []
+    for i, e in enumerate(template):
+        if e is None:
+            t = args[i]
+            if t._c is not c:
+                raise RuntimeError("%s: tensors of different kiln sessions" % o.name)
+            if t._rg and i in diff:
+                rg = True
+            fields += (_T_HANDLE, t._h)
+        else:
+            fields.append(e)
     grad_on = rt.grad_enabled
     rg = rg and grad_on
-    if c.mode != (grad_on, _rules.default_dtype[0]):
+    mode = c.mode
+    if mode[0] != grad_on or mode[1] != _rules.default_dtype[0]:
         rt.catch_up(c)
     cs = c.callsite(3)  # skips _memo_call and call: the frame that called call() is next
     buf = c.buf
-    inplace = variant == 1 or o.writes_self
-    n = 0 if inplace else len(metas)
-    pack, head = packer
     h0 = c.next_handle
     c.next_handle = h0 + n
-    fields = [*head, cs, n, *range(h0, h0 + n), len(template)]
-    for i, e in enumerate(template):
-        if e is None:
-            fields += (wire.T_HANDLE, args[i]._h)
-        else:
-            fields.append(e)
-    buf += pack(*fields)
+    buf += pack(kind, op_id, var, cs, n, *range(h0, h0 + n), nvals, *fields)
     if inplace:
         self = args[0]
         if rg and self._m.dtype in _FLOATING:
@@ -454,7 +450,8 @@ def _remember(key, o, enc, args, metas):
     if len(_MEMO) >= _MEMO_MAX:
         _MEMO.clear()
     inplace = key[1] == 1 or o.writes_self
-    packer = _packer(o, template, tpos, 0 if inplace else len(metas), key[1] if inplace else 0)
+    packer = _packer(o, template, tpos, 0 if inplace else len(metas), key[1] if inplace else 0,
+                     inplace)
     # Outputs share the memo's Meta objects: metas are never mutated, only replaced.
     _MEMO[key] = (o, template, tpos, metas, frozenset(o.diff), packer)
 
