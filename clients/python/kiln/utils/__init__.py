@@ -1,0 +1,3 @@
+"""torch.utils's counterpart: `kiln.utils.data` (datasets, samplers, DataLoader)."""
+
+from kiln.utils import data  # noqa: F401
