@@ -104,12 +104,12 @@ def collate(batch):
         except TypeError:  # a mapping type whose __init__ takes no dict
             return d
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-        return type(elem)(*(collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if not all(len(b) == size for b in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        cols = [collate(list(s)) for s in zip(*batch)]
+        cols = [collate(s) for s in zip(*batch)]  # tuples, as torch passes them
         if isinstance(elem, tuple):
             return cols  # torch returns a list for tuples
         try:
