@@ -65,7 +65,10 @@ class ExceptionWrapper:
             exc = self.exc_type(msg)
         except Exception:  # noqa: BLE001  (an exception type whose __init__ wants more)
             raise RuntimeError(msg) from None
-        raise exc
+        try:
+            raise exc
+        finally:
+            exc = None  # break the frame <-> traceback cycle
 
     def __reduce__(self):
         t = self.exc_type

@@ -146,22 +146,23 @@ def convert(data):
     return data
 
 
-def _walk(obj, leaf):
-    """obj with leaf(x) applied to its HostTensors and kiln Tensors, containers rebuilt."""
-    if isinstance(obj, (HostTensor, Tensor)):
+def _walk(obj, leaf, kinds=(HostTensor, Tensor)):
+    """obj with leaf(x) applied to its `kinds` leaves (HostTensors and kiln Tensors),
+    containers rebuilt."""
+    if isinstance(obj, kinds):
         return leaf(obj)
     if isinstance(obj, (str, bytes, np.ndarray)) or obj is None:
         return obj
     if isinstance(obj, collections.abc.Mapping):
-        d = {k: _walk(v, leaf) for k, v in obj.items()}
+        d = {k: _walk(v, leaf, kinds) for k, v in obj.items()}
         try:
             return type(obj)(d)
         except TypeError:
             return d
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
-        return type(obj)(*(_walk(v, leaf) for v in obj))
+        return type(obj)(*(_walk(v, leaf, kinds) for v in obj))
     if isinstance(obj, (list, tuple)):
-        out = [_walk(v, leaf) for v in obj]
+        out = [_walk(v, leaf, kinds) for v in obj]
         if type(obj) in (list, tuple):
             return type(obj)(out)
         try:

@@ -15,9 +15,8 @@ import multiprocessing
 import queue
 
 from kiln.utils._generator import draw_seed
-from kiln.utils.data import _worker
-from kiln.utils.data.collate import (collate, convert, default_collate, default_convert,
-                                     to_kiln)
+from kiln.utils.data import _upload, _worker
+from kiln.utils.data.collate import collate, convert, default_collate, default_convert
 from kiln.utils.data.dataset import IterableDataset, _prepare, has_batch_path
 from kiln.utils.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 
@@ -26,6 +25,7 @@ __all__ = ["DataLoader"]
 _MAP, _ITERABLE = 0, 1
 _JOIN_S = 5.0     # how long shutdown waits for a worker before terminating it
 _WATCH_S = 5.0    # with timeout=0, how often the main process checks its workers are alive
+LOAD_AHEAD = True  # upload batch N+1 before returning batch N (False: only for measuring it)
 
 
 class _InfiniteConstantSampler:
@@ -208,8 +208,9 @@ class _BaseIter:
         return self._loader.batch_size if self._iterable and self._auto else idx
 
     def _load(self):
+        """The next batch, its upload started: ("ok", Pending) / ("end", None) / ("err", e)."""
         try:
-            return ("ok", to_kiln(self._next_host()))
+            return ("ok", _upload.Pending(self._next_host()))
         except StopIteration:
             return ("end", None)
         except Exception as e:  # noqa: BLE001  (raised when that batch is asked for)
@@ -222,10 +223,25 @@ class _BaseIter:
             self._on_end()
             raise StopIteration
         if cur[0] == "err":
-            raise cur[1]
-        self._ahead = self._load()
+            err, cur = cur[1], None
+            try:
+                raise err
+            finally:
+                err = None  # no frame -> exception -> traceback -> frame cycle: keep the
+                #             iterator collectable by refcount (its __del__ stops workers)
+        batch = cur[1].finish()
+        if LOAD_AHEAD:
+            self._ahead = self._load()
         self._num_yielded += 1
-        return cur[1]
+        return batch
+
+    def _drop_ahead(self):
+        ahead, self._ahead = getattr(self, "_ahead", None), None
+        if ahead is not None and ahead[0] == "ok":
+            ahead[1].drop()
+
+    def __del__(self):
+        self._drop_ahead()
 
     def _on_end(self):
         pass
@@ -275,7 +291,7 @@ class _MultiProcessIter(_BaseIter):
                             args=(loader.dataset, self._iterable, q, self._data_queue, self._done,
                                   self._auto, self._collate, self._drop_last, self._batch_fn,
                                   self._base_seed, loader.worker_init_fn, i, self._n),
-                            daemon=True)
+                            name="kiln.utils.data worker %d" % i, daemon=True)
             w.start()
             self._index_queues.append(q)
             self._workers.append(w)
@@ -283,6 +299,7 @@ class _MultiProcessIter(_BaseIter):
 
     def _reset(self, loader, first=False):
         if not first:
+            self._drop_ahead()
             super().__init__(loader)
         self._send_idx = 0
         self._rcvd_idx = 0
@@ -400,4 +417,5 @@ class _MultiProcessIter(_BaseIter):
             pass
 
     def __del__(self):
+        self._drop_ahead()
         self._shutdown_workers()
