@@ -524,3 +524,24 @@ def test_generator(kiln):
     a = g._np.random(3)
     g.set_state(st)
     assert (g._np.random(3) == a).all()
+
+
+def test_background_upload(kiln, kud):
+    """Batches of 64 KiB and more are uploaded by the loader's thread, one batch ahead."""
+    big = np.random.default_rng(2).standard_normal((96, 1024)).astype(np.float32)
+    lbl = np.arange(96)
+    ref = tud.DataLoader(tud.TensorDataset(torch.tensor(big), torch.tensor(lbl)), batch_size=32)
+    for workers in (0, 2):
+        k = kud.DataLoader(kud.TensorDataset(big, lbl), batch_size=32, num_workers=workers)
+        it = iter(k)
+        first = next(it)
+        assert it._ahead is not None and it._ahead[1].leaves  # batch 1 already on its way
+        got = [first] + list(it)
+        assert [norm(b) for b in got] == [norm(b) for b in ref]
+        assert float((got[2][0] * 2).sum().item()) == pytest.approx(float(big[64:].sum() * 2), rel=1e-4)
+    # abandoning an iterator with an upload in flight frees it cleanly
+    it = iter(kud.DataLoader(kud.TensorDataset(big, lbl), batch_size=32))
+    next(it)
+    del it
+    assert kiln.tensor([2.0]).sum().item() == 2.0
+    assert no_children()

@@ -3,12 +3,10 @@
 Where the work happens:
 - fetching and collating run on the host and give numpy (HostTensor) batches: in the main
   process with num_workers=0, else in workers that never touch kilnd;
-- the main process uploads a batch (HostTensor → kiln Tensor) one batch AHEAD of the one it
-  returns: when the loop gets batch N, batch N+1 is already issued to the daemon. Batches up
-  to the daemon's inline limit (1 MiB) travel as PUT commands on the ordered op stream, which
-  never waits, so that upload is sent with the loop's own ops for batch N and is unpacked while
-  the daemon still computes; with workers the collation of later batches also runs in
-  parallel. (Measured in bench/ numbers in clients/python/README.md.)"""
+- the main process starts the upload of batch N+1 before it returns batch N: its big leaves
+  go to the daemon on a background thread (_upload.py), so the transfer runs while the loop
+  computes on batch N, even when the loop waits for the daemon every step. With workers, the
+  fetching and collation of later batches run in parallel too."""
 
 import itertools
 import multiprocessing
