@@ -545,3 +545,19 @@ def test_background_upload(kiln, kud):
     del it
     assert kiln.tensor([2.0]).sum().item() == 2.0
     assert no_children()
+
+
+def test_workers_wrapped_kiln_dataset(kiln, kud):
+    """A user's dataset holding a TensorDataset of kiln Tensors still works with workers."""
+    class Wrap(kud.Dataset):
+        def __init__(self):
+            self.inner = kud.ConcatDataset([kud.TensorDataset(kiln.tensor(X))] * 2)
+
+        def __len__(self):
+            return len(self.inner)
+
+        def __getitem__(self, i):
+            return self.inner[i][0] * 2
+    ref = [norm(b) for b in kud.DataLoader(Wrap(), batch_size=7)]
+    assert [norm(b) for b in kud.DataLoader(Wrap(), batch_size=7, num_workers=2)] == ref
+    assert no_children()

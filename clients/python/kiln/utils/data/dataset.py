@@ -74,6 +74,16 @@ class TensorDataset(Dataset):
         if self._host is None:
             self._host = [t.detach().numpy() if isinstance(t, Tensor) else t for t in self.tensors]
 
+    def __getstate__(self):
+        # pickled for "spawn" workers: the host copies travel, the daemon's tensors cannot
+        state = dict(self.__dict__)
+        if any(isinstance(t, Tensor) for t in self.tensors):
+            if self._host is None:
+                raise TypeError("a TensorDataset of kiln Tensors cannot be pickled (its tensors "
+                                "live in kilnd); DataLoader workers get host copies")
+            state["tensors"] = tuple(self._host)
+        return state
+
     def _kiln_batch(self, indices):
         """default_collate(self[i] for i in indices) in one gather per tensor."""
         if self._host is not None and _worker.in_worker():
@@ -108,9 +118,6 @@ class Subset(Dataset):
     def __len__(self):
         return len(self.indices)
 
-    def _kiln_prepare_workers(self):
-        _prepare(self.dataset)
-
     def _kiln_batch(self, indices):
         return self.dataset._kiln_batch([self.indices[i] for i in indices])
 
@@ -144,10 +151,6 @@ class ConcatDataset(Dataset):
         k = bisect.bisect_right(self.cumulative_sizes, idx)
         return self.datasets[k][idx - (self.cumulative_sizes[k - 1] if k else 0)]
 
-    def _kiln_prepare_workers(self):
-        for d in self.datasets:
-            _prepare(d)
-
 
 class ChainDataset(IterableDataset):
     """Iterable datasets chained: each is exhausted before the next starts."""
@@ -167,15 +170,21 @@ class ChainDataset(IterableDataset):
             total += len(d)
         return total
 
-    def _kiln_prepare_workers(self):
-        for d in self.datasets:
-            _prepare(d)
 
-
-def _prepare(dataset):
+def _prepare(dataset, seen=None):
+    """Before forking workers: host copies for every TensorDataset of kiln Tensors reachable
+    from `dataset` (its own datasets, and Dataset attributes of a user's wrapper class)."""
+    seen = set() if seen is None else seen
+    if id(dataset) in seen:
+        return
+    seen.add(id(dataset))
     f = getattr(dataset, "_kiln_prepare_workers", None)
     if f is not None:
         f()
+    for v in getattr(dataset, "__dict__", {}).values():
+        for d in (v if isinstance(v, (list, tuple)) else (v,)):
+            if isinstance(d, Dataset):
+                _prepare(d, seen)
 
 
 def has_batch_path(dataset):
