@@ -69,7 +69,13 @@ class Pending:
         if self.done is None:
             if self.future is not None:
                 self.future.result()  # raises the upload's error, if any
-            self.done = self._build()
+            try:
+                self.done = self._build()
+            except Exception:
+                # a small leaf failed (say, a dtype kiln lacks): still own the uploaded ones,
+                # so that dropping them frees their handles
+                self.done = [self._tensor(x) for x in self.leaves]
+                raise
         return self.done
 
     def _build(self):

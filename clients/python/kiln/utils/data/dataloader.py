@@ -195,7 +195,7 @@ class _BaseIter:
         self._collate, self._batch_fn = loader._host_collate()
         self._base_seed = draw_seed(loader.generator)
         self._sampler_iter = iter(loader._index_sampler)
-        self._ahead = None     # the next batch, uploaded: ("ok", batch) or ("err", exception)
+        self._ahead = None     # the next batch: ("ok", Pending) / ("end", None) / ("err", e)
         self._num_yielded = 0
 
     def __iter__(self):
@@ -236,7 +236,10 @@ class _BaseIter:
     def _drop_ahead(self):
         ahead, self._ahead = getattr(self, "_ahead", None), None
         if ahead is not None and ahead[0] == "ok":
-            ahead[1].drop()
+            try:
+                ahead[1].drop()
+            except Exception:  # noqa: BLE001  (interpreter exit: the session may be gone)
+                pass
 
     def __del__(self):
         self._drop_ahead()
