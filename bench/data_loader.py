@@ -4,7 +4,8 @@ with the loader uploading batch N+1 before returning batch N ("ahead") vs upload
 when it is asked for ("on demand"), with and without a sync (loss.item()) every step, and the
 parts alone (upload only; compute on batches already on the daemon).
 
-    /usr/bin/python3 bench/data_loader.py [--steps 40] [--batch 256,1024] [--workers 0] [--rounds 3]"""
+    /usr/bin/python3 bench/data_loader.py [--steps 40] [--batch 512,2048] [--workers 0]
+                                          [--rounds 3]"""
 
 import argparse
 import os
@@ -49,13 +50,14 @@ def timed(fn, steps):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--steps", type=int, default=40)
-    p.add_argument("--batch", default="256,1024")
+    p.add_argument("--batch", default="512,2048")
     p.add_argument("--workers", type=int, default=0)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--address", default=None)
     a = p.parse_args()
     kiln.connect(a.address)
-    print("| batch (MiB) | sync each step | on demand ms/step | ahead ms/step | upload only | compute only |")
+    print("| batch (MiB) | sync each step | on demand ms/step | ahead ms/step | upload only "
+          "| compute only |")
     print("|---|---|---|---|---|---|")
     for bs in (int(b) for b in a.batch.split(",")):
         r = np.random.default_rng(0)

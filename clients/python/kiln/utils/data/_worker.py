@@ -199,7 +199,8 @@ def worker_loop(dataset, iterable, index_queue, data_queue, done_event, auto_col
                 data_queue.put((r, None))
                 ended = False
                 if init_error is None and iterable:
-                    fetcher = Fetcher(dataset, iterable, auto_collation, collate_fn, drop_last, batch_fn)
+                    fetcher = Fetcher(dataset, iterable, auto_collation, collate_fn, drop_last,
+                                      batch_fn)
                 continue
             if done_event.is_set() or ended:
                 continue

@@ -73,7 +73,8 @@ class DataLoader:
                                  "sampler option, but got sampler={}".format(sampler))
             if batch_sampler is not None:
                 raise ValueError("DataLoader with IterableDataset: expected unspecified "
-                                 "batch_sampler option, but got batch_sampler={}".format(batch_sampler))
+                                 "batch_sampler option, but got batch_sampler={}"
+                                 .format(batch_sampler))
         else:
             shuffle = bool(shuffle)
             self._dataset_kind = _MAP

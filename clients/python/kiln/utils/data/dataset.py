@@ -137,7 +137,8 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         assert len(self.datasets) > 0, "datasets should not be an empty iterable"
         for d in self.datasets:
-            assert not isinstance(d, IterableDataset), "ConcatDataset does not support IterableDataset"
+            assert not isinstance(d, IterableDataset), \
+                "ConcatDataset does not support IterableDataset"
         self.cumulative_sizes = _cumsum(self.datasets)
 
     def __len__(self):

@@ -114,12 +114,14 @@ class WeightedRandomSampler(Sampler):
         w = self.weights
         # torch.multinomial's checks, made before drawing
         if not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+            raise RuntimeError("invalid multinomial distribution "
+                               "(encountering probability entry < 0)")
         total = w.sum()
         if total <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         if not self.replacement and self.num_samples > len(w):
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples "
+                               "without replacement")
         rng = numpy_rng(self.generator)
         if self.replacement:
             yield from rng.choice(len(w), size=self.num_samples, p=w / total).tolist()
