@@ -69,7 +69,8 @@ def main():
 
         def loader():
             while True:
-                yield from DataLoader(ds, batch_size=bs, num_workers=a.workers)
+                yield from DataLoader(ds, batch_size=bs, num_workers=a.workers,
+                                      persistent_workers=a.workers > 0)
 
         def upload_only(k, it=loader()):
             for _ in range(k):

@@ -4,6 +4,7 @@ the same argument errors; workers give the num_workers=0 batches in order."""
 
 import collections
 import gc
+import glob
 import multiprocessing
 import os
 import time
@@ -533,8 +534,9 @@ def test_generator(kiln):
 
 
 def test_background_upload(kiln, kud):
-    """Batches of 64 KiB and more are uploaded by the loader's thread, one batch ahead."""
-    big = np.random.default_rng(2).standard_normal((96, 1024)).astype(np.float32)
+    """Batches of 64 KiB and more are uploaded by the loader's thread, one batch ahead; from
+    workers, arrays of 256 KiB and more travel through /dev/shm files, removed once read."""
+    big = np.random.default_rng(2).standard_normal((96, 4096)).astype(np.float32)
     lbl = np.arange(96)
     ref = tud.DataLoader(tud.TensorDataset(torch.tensor(big), torch.tensor(lbl)), batch_size=32)
     for workers in (0, 2):
@@ -551,7 +553,17 @@ def test_background_upload(kiln, kud):
     next(it)
     del it
     assert kiln.tensor([2.0]).sum().item() == 2.0
+    # and one with worker batches parked in /dev/shm removes their files
+    it = iter(kud.DataLoader(kud.TensorDataset(big, lbl), batch_size=16, num_workers=2))
+    next(it)
+    parked = "/dev/shm/kiln-data-%d-*" % os.getpid()
+    deadline = time.time() + 10
+    while not glob.glob(parked) and time.time() < deadline:
+        time.sleep(0.05)
+    assert glob.glob(parked)  # batches not read yet wait there
+    del it
     assert no_children()
+    assert not glob.glob(parked)
 
 
 def test_workers_wrapped_kiln_dataset(kiln, kud):

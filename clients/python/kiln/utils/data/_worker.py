@@ -98,6 +98,65 @@ class IterableEnd:
         self.worker_id = worker_id
 
 
+SHM_DIR = "/dev/shm"
+SHM_BYTES = 256 << 10  # arrays this big leave a worker through a tmpfs file, not the pipe
+
+
+class ShmLeaf:
+    """A worker's big array, parked in a file under /dev/shm (RAM): one copy in and one out,
+    where a pipe would move it in 64 KiB pieces, a context switch each."""
+
+    def __init__(self, path, dtype, shape):
+        self.path, self.dtype, self.shape = path, dtype, shape
+
+    def load(self):
+        try:
+            return np.fromfile(self.path, dtype=np.dtype(self.dtype)).reshape(self.shape)
+        finally:
+            self.discard()
+
+    def discard(self):
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+
+def shm_prefix(token):
+    return os.path.join(SHM_DIR, "kiln-data-%s-" % token)
+
+
+def _park(data, token, worker_id, counter):
+    """Big HostTensors in data → ShmLeafs (left in the data when /dev/shm is unusable)."""
+    from kiln.utils.data.collate import HostTensor, _walk
+
+    def leaf(x):
+        if not isinstance(x, HostTensor) or x.nbytes < SHM_BYTES or token is None:
+            return x
+        a = np.ascontiguousarray(x.view(np.ndarray))
+        path = "%s%d-%d" % (shm_prefix(token), worker_id, next(counter))
+        try:
+            with open(path, "wb") as f:
+                f.write(memoryview(a.reshape(-1)).cast("B"))
+        except OSError:
+            ShmLeaf(path, "", ()).discard()
+            return x
+        return ShmLeaf(path, a.dtype.str, a.shape)
+    return _walk(data, leaf, (HostTensor,))
+
+
+def unpark(data):
+    """ShmLeafs in a worker's batch → HostTensors (their files removed)."""
+    from kiln.utils.data.collate import HostTensor, _walk
+    return _walk(data, lambda x: x.load().view(HostTensor), (ShmLeaf,))
+
+
+def discard(data):
+    """A worker's batch that will not be used: remove its files."""
+    from kiln.utils.data.collate import _walk
+    _walk(data, lambda x: x.discard(), (ShmLeaf,))
+
+
 class Resume:
     """Persistent workers: start a new epoch (an iterable dataset restarts its iterator)."""
 
@@ -170,9 +229,13 @@ class Fetcher:
 
 
 def worker_loop(dataset, iterable, index_queue, data_queue, done_event, auto_collation,
-                collate_fn, drop_last, batch_fn, base_seed, init_fn, worker_id, num_workers):
+                collate_fn, drop_last, batch_fn, base_seed, init_fn, worker_id, num_workers,
+                shm_token=None):
     global _info
+    import itertools
+
     from kiln.utils.data.collate import check_host
+    counter = itertools.count()
     parent = os.getppid()
     try:
         _forbid_daemon(worker_id)
@@ -209,7 +272,7 @@ def worker_loop(dataset, iterable, index_queue, data_queue, done_event, auto_col
                 data, init_error = init_error, None
             else:
                 try:
-                    data = check_host(fetcher.fetch(index))
+                    data = _park(check_host(fetcher.fetch(index)), shm_token, worker_id, counter)
                 except Exception as e:  # noqa: BLE001
                     if isinstance(e, StopIteration) and iterable:
                         data = IterableEnd(worker_id)

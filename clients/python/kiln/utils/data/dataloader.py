@@ -6,10 +6,13 @@ Where the work happens:
 - the main process starts the upload of batch N+1 before it returns batch N: its big leaves
   go to the daemon on a background thread (_upload.py), so the transfer runs while the loop
   computes on batch N, even when the loop waits for the daemon every step. With workers, the
-  fetching and collation of later batches run in parallel too."""
+  fetching and collation of later batches run in parallel too, and big arrays come back
+  through /dev/shm files (_worker.ShmLeaf), not through the result pipe."""
 
+import glob
 import itertools
 import multiprocessing
+import os
 import queue
 
 from kiln.utils._generator import draw_seed
@@ -24,6 +27,9 @@ _MAP, _ITERABLE = 0, 1
 _JOIN_S = 5.0     # how long shutdown waits for a worker before terminating it
 _WATCH_S = 5.0    # with timeout=0, how often the main process checks its workers are alive
 LOAD_AHEAD = True  # upload batch N+1 before returning batch N (False: only for measuring it)
+
+
+_tokens = itertools.count()  # tells apart the /dev/shm files of this process's iterators
 
 
 class _InfiniteConstantSampler:
@@ -271,6 +277,7 @@ class _MultiProcessIter(_BaseIter):
 
     _shutdown = True  # until workers exist (a failed __init__ leaves nothing to stop)
     _workers = ()
+    _shm_token = None
 
     def __init__(self, loader):
         super().__init__(loader)
@@ -281,6 +288,8 @@ class _MultiProcessIter(_BaseIter):
         ctx = loader.multiprocessing_context or multiprocessing.get_context("fork")
         _prepare(loader.dataset)  # host copies of daemon tensors, before fork
         self._worker_cycle = itertools.cycle(range(self._n))
+        self._shm_token = ("%d-%d" % (os.getpid(), next(_tokens))
+                           if os.path.isdir(_worker.SHM_DIR) else None)
         self._data_queue = ctx.Queue()
         self._done = ctx.Event()
         self._index_queues, self._workers = [], []
@@ -292,7 +301,8 @@ class _MultiProcessIter(_BaseIter):
             w = ctx.Process(target=_worker.worker_loop,
                             args=(loader.dataset, self._iterable, q, self._data_queue, self._done,
                                   self._auto, self._collate, self._drop_last, self._batch_fn,
-                                  self._base_seed, loader.worker_init_fn, i, self._n),
+                                  self._base_seed, loader.worker_init_fn, i, self._n,
+                                  self._shm_token),
                             name="kiln.utils.data worker %d" % i, daemon=True)
             w.start()
             self._index_queues.append(q)
@@ -315,7 +325,8 @@ class _MultiProcessIter(_BaseIter):
                 q.put(_worker.Resume())
             left = self._n
             while left:
-                idx, _ = self._get()
+                idx, data = self._get()
+                _worker.discard(data)
                 if isinstance(idx, _worker.Resume):
                     left -= 1
         for _ in range(self._prefetch * self._n):
@@ -392,7 +403,7 @@ class _MultiProcessIter(_BaseIter):
         self._put_task()
         if isinstance(data, _worker.ExceptionWrapper):
             data.reraise()
-        return data
+        return _worker.unpark(data)
 
     def _on_end(self):
         if not self._persistent:
@@ -415,6 +426,9 @@ class _MultiProcessIter(_BaseIter):
                 q.close()
             self._data_queue.cancel_join_thread()
             self._data_queue.close()
+            if self._shm_token is not None:  # batches in flight or never read
+                for p in glob.glob(_worker.shm_prefix(self._shm_token) + "*"):
+                    _worker.ShmLeaf(p, "", ()).discard()
         except Exception:  # noqa: BLE001  (interpreter shutdown: best effort)
             pass
 
