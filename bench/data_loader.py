@@ -67,10 +67,12 @@ def main():
         loss_fn = nn.CrossEntropyLoss()
         m, opt = model()
 
+        dataloader = DataLoader(ds, batch_size=bs, num_workers=a.workers,
+                                persistent_workers=a.workers > 0)
+
         def loader():
             while True:
-                yield from DataLoader(ds, batch_size=bs, num_workers=a.workers,
-                                      persistent_workers=a.workers > 0)
+                yield from dataloader
 
         def upload_only(k, it=loader()):
             for _ in range(k):

@@ -253,7 +253,11 @@ def worker_loop(dataset, iterable, index_queue, data_queue, done_event, auto_col
             try:
                 r = index_queue.get(timeout=_POLL_S)
             except queue.Empty:
-                if os.getppid() != parent:  # the main process died without telling us
+                if os.getppid() != parent:  # the main process died without telling us:
+                    if shm_token is not None:  # nobody else will remove our parked batches
+                        import glob
+                        for p in glob.glob("%s%d-*" % (shm_prefix(shm_token), worker_id)):
+                            ShmLeaf(p, "", ()).discard()
                     break
                 continue
             if r is None:

@@ -14,6 +14,7 @@ import itertools
 import multiprocessing
 import os
 import queue
+import weakref
 
 from kiln.utils._generator import draw_seed
 from kiln.utils.data import _upload, _worker
@@ -195,7 +196,10 @@ class _BaseIter:
     """Returns batch N while batch N+1 is already uploaded (see the module docstring)."""
 
     def __init__(self, loader):
-        self._loader = loader
+        # no strong reference back: a persistent loader holds its iterator, and a cycle would
+        # keep the workers of a dropped loader alive until the garbage collector runs
+        self._loader_ref = weakref.ref(loader)
+        self._batch_size = loader.batch_size
         self._iterable = loader._dataset_kind == _ITERABLE
         self._auto = loader._auto_collation
         self._drop_last = loader.drop_last
@@ -210,7 +214,7 @@ class _BaseIter:
 
     def _next_index(self):
         idx = next(self._sampler_iter)
-        return self._loader.batch_size if self._iterable and self._auto else idx
+        return self._batch_size if self._iterable and self._auto else idx
 
     def _load(self):
         """The next batch, its upload started: ("ok", Pending) / ("end", None) / ("err", e)."""
@@ -255,7 +259,7 @@ class _BaseIter:
         pass
 
     def __len__(self):
-        return len(self._loader)
+        return len(self._loader_ref())
 
     def __getstate__(self):
         raise NotImplementedError("{} cannot be pickled".format(type(self).__name__))
