@@ -583,3 +583,14 @@ def test_workers_wrapped_kiln_dataset(kiln, kud):
     ref = [norm(b) for b in kud.DataLoader(Wrap(), batch_size=7)]
     assert [norm(b) for b in kud.DataLoader(Wrap(), batch_size=7, num_workers=2)] == ref
     assert no_children()
+
+
+def test_persistent_iterable_workers(kud):
+    """Persistent workers restart an iterable dataset each epoch, in torch's order."""
+    kw = dict(batch_size=2, num_workers=2, persistent_workers=True)
+    k = kud.DataLoader(_iterable(kud.IterableDataset), **kw)
+    t = tud.DataLoader(_iterable(tud.IterableDataset), **kw)
+    want = [norm(b) for b in t]
+    assert [norm(b) for b in k] == want and [norm(b) for b in k] == want
+    del k, t
+    assert no_children()

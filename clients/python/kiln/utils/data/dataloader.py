@@ -291,7 +291,6 @@ class _MultiProcessIter(_BaseIter):
         self._persistent = loader.persistent_workers
         ctx = loader.multiprocessing_context or multiprocessing.get_context("fork")
         _prepare(loader.dataset)  # host copies of daemon tensors, before fork
-        self._worker_cycle = itertools.cycle(range(self._n))
         self._shm_token = ("%d-%d" % (os.getpid(), next(_tokens))
                            if os.path.isdir(_worker.SHM_DIR) else None)
         self._data_queue = ctx.Queue()
@@ -316,7 +315,11 @@ class _MultiProcessIter(_BaseIter):
     def _reset(self, loader, first=False):
         if not first:
             self._drop_ahead()
+            for info in self._tasks.values():  # received, never returned
+                if len(info) == 2:
+                    _worker.discard(info[1])
             super().__init__(loader)
+        self._worker_cycle = itertools.cycle(range(self._n))
         self._send_idx = 0
         self._rcvd_idx = 0
         self._tasks = {}          # task id -> (worker,) while pending, (worker, data) once here
