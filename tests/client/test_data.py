@@ -502,10 +502,10 @@ def test_early_delete_timeout_persistent(kud):
 
     class Slow(MapDS):
         def __getitem__(self, i):
-            time.sleep(1.5)
+            time.sleep(0.8)
             return i
-    it = iter(kud.DataLoader(Slow(), num_workers=1, timeout=0.2))
-    with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.2 seconds"):
+    it = iter(kud.DataLoader(Slow(), num_workers=1, timeout=0.1))
+    with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.1 seconds"):
         next(it)
     del it
     assert no_children()
