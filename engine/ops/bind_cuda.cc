@@ -4,7 +4,9 @@
 #include "engine/ops/bind_cuda.h"
 
 #include "engine/ops/bind.h"
+#include "kernels/cuda/binary.h"
 #include "kernels/cuda/copy.h"
+#include "kernels/cuda/unary.h"
 
 namespace kiln {
 
@@ -13,6 +15,93 @@ void bind_cuda(KernelTable& t) {
   t.fill_ = cuda::fill;
   t.copy_ = cuda::copy;
   // (end of creation and convert)
+
+  // ---- unary (kernels/cuda/unary.h) ----
+  t.neg = cuda::neg;
+  t.exp = cuda::exp;
+  t.expm1 = cuda::expm1;
+  t.log = cuda::log;
+  t.log1p = cuda::log1p;
+  t.log2 = cuda::log2;
+  t.log10 = cuda::log10;
+  t.sqrt = cuda::sqrt;
+  t.rsqrt = cuda::rsqrt;
+  t.reciprocal = cuda::reciprocal;
+  t.sin = cuda::sin;
+  t.cos = cuda::cos;
+  t.tan = cuda::tan;
+  t.tanh = cuda::tanh;
+  t.sigmoid = cuda::sigmoid;
+  t.erf = cuda::erf;
+  t.abs = cuda::abs;
+  t.sign = cuda::sign;
+  t.square = cuda::square;
+  t.floor = cuda::floor;
+  t.ceil = cuda::ceil;
+  t.round = cuda::round;
+  t.trunc = cuda::trunc;
+  t.clamp = cuda::clamp;
+  t.clamp_min = cuda::clamp_min;
+  t.clamp_max = cuda::clamp_max;
+  t.logical_not = cuda::logical_not;
+  t.isnan = cuda::isnan;
+  t.isinf = cuda::isinf;
+  t.isfinite = cuda::isfinite;
+  t.nan_to_num = cuda::nan_to_num;
+  t.relu = cuda::relu;
+  t.gelu = cuda::gelu;
+  t.silu = cuda::silu;
+  t.leaky_relu = cuda::leaky_relu;
+  t.elu = cuda::elu;
+  t.softplus = cuda::softplus;
+  t.hardtanh = cuda::hardtanh;
+  t.relu6 = cuda::relu6;
+  t.log_sigmoid = cuda::log_sigmoid;
+  t.mish = cuda::mish;
+  t.hardswish = cuda::hardswish;
+  t.hardsigmoid = cuda::hardsigmoid;
+  t.clamp_Tensor = cuda::clamp_tensor;
+  // (end of unary)
+
+  // ---- binary (kernels/cuda/binary.h) ----
+  t.add = cuda::add;
+  t.sub = cuda::sub;
+  t.mul = cuda::mul;
+  t.div = cuda::div;
+  t.pow_Tensor_Tensor = cuda::pow_tensor_tensor;
+  t.pow_Tensor_Scalar = cuda::pow_tensor_scalar;
+  t.pow_Scalar = cuda::pow_scalar;
+  t.remainder = cuda::remainder;
+  t.fmod = cuda::fmod;
+  t.maximum = cuda::maximum;
+  t.minimum = cuda::minimum;
+  t.atan2 = cuda::atan2;
+  t.xlogy = cuda::xlogy;
+  t.eq = cuda::eq;
+  t.ne = cuda::ne;
+  t.lt = cuda::lt;
+  t.le = cuda::le;
+  t.gt = cuda::gt;
+  t.ge = cuda::ge;
+  t.logical_and = cuda::logical_and;
+  t.logical_or = cuda::logical_or;
+  t.logical_xor = cuda::logical_xor;
+  t.bitwise_and = cuda::bitwise_and;
+  t.bitwise_or = cuda::bitwise_or;
+  t.bitwise_xor = cuda::bitwise_xor;
+  t.bitwise_left_shift = cuda::bitwise_left_shift;
+  t.bitwise_right_shift = cuda::bitwise_right_shift;
+  t.where = cuda::where;
+  t.lerp_Scalar = cuda::lerp_scalar;
+  t.lerp_Tensor = cuda::lerp_tensor;
+  t.addcmul = cuda::addcmul;
+  t.addcdiv = cuda::addcdiv;
+  t.fmax = cuda::fmax;
+  t.fmin = cuda::fmin;
+  t.hypot = cuda::hypot;
+  t.copysign = cuda::copysign;
+  t.floor_divide = cuda::floor_divide;
+  // (end of binary)
 
   // ---- nn, linalg, optim: engine/ops/bind_cuda_nn.cc ----
   bind_cuda_nn(t);
