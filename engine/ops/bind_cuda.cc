@@ -6,6 +6,8 @@
 #include "engine/ops/bind.h"
 #include "kernels/cuda/binary.h"
 #include "kernels/cuda/copy.h"
+#include "kernels/cuda/index.h"
+#include "kernels/cuda/reduce.h"
 #include "kernels/cuda/unary.h"
 
 namespace kiln {
@@ -102,6 +104,52 @@ void bind_cuda(KernelTable& t) {
   t.copysign = cuda::copysign;
   t.floor_divide = cuda::floor_divide;
   // (end of binary)
+
+  // ---- reduce: reductions and scans; no sort/topk yet (kernels/cuda/reduce.h) ----
+  t.sum = cuda::sum;
+  t.mean = cuda::mean;
+  t.prod = cuda::prod;
+  t.prod_dim_int = cuda::prod_dim;
+  t.max = cuda::max_all;
+  t.max_dim = cuda::max_dim;
+  t.min = cuda::min_all;
+  t.min_dim = cuda::min_dim;
+  t.amax = cuda::amax;
+  t.amin = cuda::amin;
+  t.argmax = cuda::argmax;
+  t.argmin = cuda::argmin;
+  t.var_correction = cuda::var;
+  t.std_correction = cuda::std_;
+  t.norm = cuda::norm;
+  t.logsumexp = cuda::logsumexp;
+  t.cumsum = cuda::cumsum;
+  t.cumprod = cuda::cumprod;
+  t.all = cuda::all;
+  t.all_dim = cuda::all_dim;
+  t.any = cuda::any;
+  t.any_dim = cuda::any_dim;
+  t.count_nonzero_dim_IntList = cuda::count_nonzero_dims;
+  t.count_nonzero = cuda::count_nonzero;
+  // (end of reduce)
+
+  // ---- index: gathers, scatters, masks, flips, triangles, padding, cat; no advanced
+  // indexing, masked_select, nonzero or repeat_interleave yet (kernels/cuda/index.h) ----
+  t.cat = cuda::cat;
+  t.index_select = cuda::index_select;
+  t.gather = cuda::gather;
+  t.scatter_src = cuda::scatter_src;
+  t.scatter_value = cuda::scatter_value;
+  t.scatter_reduce = cuda::scatter_reduce;
+  t.scatter_value_reduce = cuda::scatter_value_reduce;
+  t.scatter_add = cuda::scatter_add;
+  t.index_add = cuda::index_add;
+  t.masked_fill_Scalar = cuda::masked_fill_Scalar;
+  t.masked_fill_Tensor = cuda::masked_fill_Tensor;
+  t.flip = cuda::flip;
+  t.tril = cuda::tril;
+  t.triu = cuda::triu;
+  t.constant_pad_nd = cuda::constant_pad_nd;
+  // (end of index)
 
   // ---- nn, linalg, optim: engine/ops/bind_cuda_nn.cc ----
   bind_cuda_nn(t);

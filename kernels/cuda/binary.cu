@@ -99,27 +99,23 @@ struct Arith {
   }
 };
 
-template <typename T>
 __global__ void any_zero_kernel(Iter it, int32_t* flag) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < it.numel; i += stride) {
-    if (static_cast<const T*>(it.data[1])[arg_offset(it, 1, i)] == T(0)) *flag = 1;  // benign race
+    if (load_dyn<int64_t>(it.data[1], arg_offset(it, 1, i), it.dtype[1]) == 0) *flag = 1;  // benign race
   }
 }
 
 }  // namespace
 
 bool launch_binary(BinaryOp op, const Iter& it, const Params& p, const Launch& l) {
-  switch (it.dtype[1]) { KILN_CUDA_ALL_CASES(launch_elementwise<2, T, T>(it, l, Arith{op, p})) }
-  return false;
+  KILN_CUDA_COMPUTE(it.dtype[1], launch_elementwise<2, C>(it, l, Arith{op, p}))
 }
 
 bool launch_any_zero(const Iter& it, int32_t* flag, const Launch& l) {
-  switch (it.dtype[1]) {
-    KILN_CUDA_INT_CASES(
-        any_zero_kernel<T><<<blocks_for(it.numel, l), kThreads, 0, l.stream>>>(it, flag))
-  }
-  return false;
+  if (it.numel == 0) return true;
+  any_zero_kernel<<<blocks_for(it.numel, l), kThreads, 0, l.stream>>>(it, flag);
+  return true;
 }
 
 }  // namespace kiln::cuda

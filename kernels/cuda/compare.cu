@@ -38,7 +38,7 @@ struct Select {  // maximum minimum fmax fmin bitwise shifts: out has the inputs
       if constexpr (!std::is_same_v<C, bool>) {
         using U = std::make_unsigned_t<C>;
         constexpr C kBits = C(sizeof(C) * 8);
-        const bool in_range = b >= C(0) && b < kBits;
+        const bool in_range = !is_neg(b) && b < kBits;
         if (op == BinaryOp::kShl) return in_range ? C(U(U(a) << (in_range ? b : 0))) : C(0);
         if (op == BinaryOp::kShr) {
           if constexpr (std::is_signed_v<C>) return C(a >> (in_range ? b : C(kBits - 1)));
@@ -72,11 +72,9 @@ struct Compare {  // bool out
 
 bool launch_compare(BinaryOp op, const Iter& it, const Launch& l) {
   if (op >= BinaryOp::kEq) {
-    switch (it.dtype[1]) { KILN_CUDA_ALL_CASES(launch_elementwise<2, bool, T>(it, l, Compare{op})) }
-    return false;
+    KILN_CUDA_COMPUTE(it.dtype[1], launch_elementwise<2, C>(it, l, Compare{op}))
   }
-  switch (it.dtype[1]) { KILN_CUDA_ALL_CASES(launch_elementwise<2, T, T>(it, l, Select{op})) }
-  return false;
+  KILN_CUDA_COMPUTE(it.dtype[1], launch_elementwise<2, C>(it, l, Select{op}))
 }
 
 }  // namespace kiln::cuda

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <climits>
 
 typedef struct CUstream_st* cudaStream_t;
 

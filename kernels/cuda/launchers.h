@@ -59,3 +59,55 @@ enum class TernaryOp : int32_t {
 bool launch_ternary(TernaryOp op, const Iter& it, const Params& p, const Launch& l);
 
 }  // namespace kiln::cuda
+
+namespace kiln::cuda {
+
+// reduce.cu. Output m (of num_out, row-major over kept dims) reduces num_red elements of
+// `in`; outputs are addressed through out_strides (and out2_strides for indices).
+struct ReduceIter {
+  int32_t kept_ndim = 0, red_ndim = 0;
+  int64_t num_out = 1, num_red = 1;
+  int64_t kept_sizes[kMaxDims] = {}, kept_in[kMaxDims] = {}, kept_out[kMaxDims] = {};
+  int64_t red_sizes[kMaxDims] = {}, red_in[kMaxDims] = {};
+  const void* in = nullptr;
+  void* out = nullptr;
+  void* out2 = nullptr;  // int64 indices (max.dim, min.dim) or nullptr
+  int32_t in_dtype = 0, out_dtype = 0;
+};
+enum class ReduceOp : int32_t {
+  kSum, kMean, kProd, kMax, kMin, kArgmax, kArgmin,  // arg*: index to out (int64) or out2
+  kVar /* i[0] correction */, kStd, kNorm /* f[0] p */, kLogsumexp, kAll, kAny, kCountNonzero,
+};
+// `scratch`: device memory of reduce_scratch_bytes(...) bytes (or nullptr when that is 0).
+bool launch_reduce(ReduceOp op, const ReduceIter& ri, const Params& p, void* scratch,
+                   const Launch& l);
+// Bytes of scratch the split (two-pass) path of a reduction needs; 0 for one pass.
+int64_t reduce_scratch_bytes(const ReduceIter& ri, const Launch& l);
+
+// scan.cu: cumsum / cumprod along one dim. it (out, in) over the lanes (the scanned dim
+// removed); `len` elements along it with strides out_step / in_step.
+bool launch_scan(bool prod, const Iter& it, int64_t len, int64_t out_step, int64_t in_step,
+                 const Launch& l);
+
+}  // namespace kiln::cuda
+
+namespace kiln::cuda {
+
+// index.cu. Index tensors are int64 (the host casts them).
+// Finds an index outside [0, size): *bad (device int64, preset by the caller to
+// kNoBadIndex) gets one such value. it: (index, index).
+inline constexpr int64_t kNoBadIndex = INT64_MIN;
+bool launch_check_index(const Iter& it, int64_t size, int64_t* bad, const Launch& l);
+// out[o] = src[s + index[i] * src_step]. it: (out, index, src) with src's stride along the
+// indexed dim zeroed (the index supplies it).
+bool launch_gather(const Iter& it, int64_t src_step, const Launch& l);
+// dst[d + index[i] * dst_step] (op)= alpha * src[s]. it: (dst, index, src); op 0 set, 1 add
+// (atomic), 2 multiply (atomic). Duplicate indices with op 0 leave one of the writes.
+bool launch_scatter(const Iter& it, int64_t dst_step, int op, const Params& alpha,
+                    const Launch& l);
+// tril / triu: out = keep ? self : 0 with keep from (row, col) of the last two dims.
+// it: (out, self); rows/cols of the matrices.
+bool launch_triangle(const Iter& it, int64_t rows, int64_t cols, int64_t diagonal, bool lower,
+                     const Launch& l);
+
+}  // namespace kiln::cuda

@@ -5,7 +5,8 @@
 namespace kiln::cuda {
 namespace {
 
-// cond is bool or uint8 (1 byte, nonzero is true), a and b of T.
+// cond is bool or uint8 (1 byte, nonzero is true); a, b and out share a dtype, moved as
+// raw elements of its width (U).
 template <typename T>
 __global__ void __launch_bounds__(kThreads) where_kernel(Iter it) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
@@ -69,29 +70,19 @@ struct ClampOne {
 
 bool launch_where(const Iter& it, const Launch& l) {
   if (it.numel == 0) return true;
-  switch (it.dtype[0]) {
-    KILN_CUDA_ALL_CASES(where_kernel<T><<<blocks_for(it.numel, l), kThreads, 0, l.stream>>>(it))
-  }
-  return false;
+  KILN_CUDA_BY_SIZE(it.dtype[0],
+                    where_kernel<U><<<blocks_for(it.numel, l), kThreads, 0, l.stream>>>(it))
 }
 
 bool launch_ternary(TernaryOp op, const Iter& it, const Params& p, const Launch& l) {
   switch (op) {
     case TernaryOp::kLerpScalar:
-      switch (it.dtype[1]) { KILN_CUDA_FLOAT_CASES(launch_elementwise<2, T, T>(it, l, Lerp2{p})) }
-      return false;
+      KILN_CUDA_COMPUTE(it.dtype[1], launch_elementwise<2, C>(it, l, Lerp2{p}))
     case TernaryOp::kClampLo: case TernaryOp::kClampHi:
-      switch (it.dtype[1]) {
-        KILN_CUDA_FLOAT_CASES(launch_elementwise<2, T, T>(it, l, ClampOne{op == TernaryOp::kClampLo}))
-        KILN_CUDA_INT_CASES(launch_elementwise<2, T, T>(it, l, ClampOne{op == TernaryOp::kClampLo}))
-      }
-      return false;
+      KILN_CUDA_COMPUTE(it.dtype[1],
+                        launch_elementwise<2, C>(it, l, ClampOne{op == TernaryOp::kClampLo}))
     default:
-      switch (it.dtype[1]) {
-        KILN_CUDA_FLOAT_CASES(launch_elementwise<3, T, T>(it, l, Ternary{op, p}))
-        KILN_CUDA_INT_CASES(launch_elementwise<3, T, T>(it, l, Ternary{op, p}))
-      }
-      return false;
+      KILN_CUDA_COMPUTE(it.dtype[1], launch_elementwise<3, C>(it, l, Ternary{op, p}))
   }
 }
 

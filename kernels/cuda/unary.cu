@@ -56,7 +56,7 @@ struct UnaryMath {
           else return a;
         case UnaryOp::kSign:
           if constexpr (std::is_same_v<C, bool>) return a;
-          else return C((C(0) < a) - (a < C(0)));
+          else return C(int(a != C(0) && !is_neg(a)) - int(is_neg(a)));
         case UnaryOp::kSquare:
           if constexpr (std::is_same_v<C, bool>) return a;
           else return C(std::make_unsigned_t<C>(a) * std::make_unsigned_t<C>(a));  // wraps
@@ -116,15 +116,11 @@ bool launch_unary(UnaryOp op, const Iter& it, const Params& p, const Launch& l) 
   switch (op) {
     case UnaryOp::kLogicalNot: case UnaryOp::kIsnan: case UnaryOp::kIsinf:
     case UnaryOp::kIsfinite:
-      switch (it.dtype[1]) { KILN_CUDA_ALL_CASES(launch_elementwise<1, bool, T>(it, l, Truth{op})) }
-      return false;
+      KILN_CUDA_COMPUTE(it.dtype[1], launch_elementwise<1, C>(it, l, Truth{op}))
     case UnaryOp::kClamp:
-      switch (it.dtype[1]) { KILN_CUDA_FLOAT_CASES(launch_elementwise<1, T, T>(it, l, Clamp{p}))
-                             KILN_CUDA_INT_CASES(launch_elementwise<1, T, T>(it, l, Clamp{p})) }
-      return false;
+      KILN_CUDA_COMPUTE(it.dtype[1], launch_elementwise<1, C>(it, l, Clamp{p}))
     default:
-      switch (it.dtype[1]) { KILN_CUDA_ALL_CASES(launch_elementwise<1, T, T>(it, l, UnaryMath{op, p})) }
-      return false;
+      KILN_CUDA_COMPUTE(it.dtype[1], launch_elementwise<1, C>(it, l, UnaryMath{op, p}))
   }
 }
 

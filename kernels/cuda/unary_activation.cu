@@ -55,7 +55,7 @@ struct Activation {
       }
     } else {
       switch (op) {
-        case UnaryOp::kRelu: return a < C(0) ? C(0) : a;
+        case UnaryOp::kRelu: return is_neg(a) ? C(0) : a;
         case UnaryOp::kHardtanh: {
           const C lo = param<C>(p, 0), hi = param<C>(p, 1);
           return a < lo ? lo : (a > hi ? hi : a);
@@ -70,11 +70,7 @@ struct Activation {
 }  // namespace
 
 bool launch_activation(UnaryOp op, const Iter& it, const Params& p, const Launch& l) {
-  switch (it.dtype[1]) {
-    KILN_CUDA_FLOAT_CASES(launch_elementwise<1, T, T>(it, l, Activation{op, p}))
-    KILN_CUDA_INT_CASES(launch_elementwise<1, T, T>(it, l, Activation{op, p}))
-  }
-  return false;
+  KILN_CUDA_COMPUTE(it.dtype[1], launch_elementwise<1, C>(it, l, Activation{op, p}))
 }
 
 }  // namespace kiln::cuda

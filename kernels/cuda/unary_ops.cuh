@@ -11,6 +11,13 @@ __device__ __forceinline__ bool is_nan(C v) {
   else return false;
 }
 
+// v < 0 without "pointless comparison" warnings for unsigned types.
+template <typename C>
+__device__ __forceinline__ bool is_neg(C v) {
+  if constexpr (std::is_unsigned_v<C> || std::is_same_v<C, bool>) return false;
+  else return v < C(0);
+}
+
 // Python's integer power: exact by squaring; negative exponents give 0 except for bases 1, -1.
 template <typename C>
 __device__ __forceinline__ C int_pow(C base, C exp) {
