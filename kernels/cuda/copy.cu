@@ -28,8 +28,11 @@ bool launch_fill(const Iter& it, const Params& p, const Launch& l) {
     case kF64:
       launch_elementwise<0, double>(it, l, FillOp<double>{p.f[0]});
       return true;
-    default:  // integers and bool: the exact int64 value (bool: nonzero)
-      launch_elementwise<0, int64_t>(it, l, FillOp<int64_t>{p.i[0] != 0 || p.f[0] == 0.0 ? p.i[0] : 1});
+    case kBool:  // any nonzero number is true (0.5 included)
+      launch_elementwise<0, int64_t>(it, l, FillOp<int64_t>{p.i[0] != 0 || p.f[0] != 0.0});
+      return true;
+    default:  // integers: the exact int64 value
+      launch_elementwise<0, int64_t>(it, l, FillOp<int64_t>{p.i[0]});
       return true;
   }
 }

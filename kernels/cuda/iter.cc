@@ -1,6 +1,7 @@
 #include "kernels/cuda/iter.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/core/allocator.h"
 
@@ -14,7 +15,13 @@ Params params(std::initializer_list<Scalar> values) {
   for (const Scalar& s : values) {
     KILN_ASSERT(k < 4, "too many params");
     p.f[k] = s.to<double>();
-    p.i[k] = s.is_floating() ? int64_t(s.to<double>()) : s.to<int64_t>();
+    if (s.is_floating()) {
+      // Truncation toward zero as a C++ cast would, without its UB for NaN/inf/huge values.
+      const double d = s.to<double>();
+      p.i[k] = std::isfinite(d) && std::fabs(d) < 9.2e18 ? int64_t(d) : 0;
+    } else {
+      p.i[k] = s.to<int64_t>();
+    }
     ++k;
   }
   return p;
