@@ -133,7 +133,7 @@ void bind_cuda(KernelTable& t) {
   // (end of reduce)
 
   // ---- index: gathers, scatters, masks, flips, triangles, padding, cat; no advanced
-  // indexing, masked_select, nonzero or repeat_interleave yet (kernels/cuda/index.h) ----
+  // indexing or repeat_interleave yet (kernels/cuda/index.h) ----
   t.cat = cuda::cat;
   t.index_select = cuda::index_select;
   t.gather = cuda::gather;
@@ -145,6 +145,8 @@ void bind_cuda(KernelTable& t) {
   t.index_add = cuda::index_add;
   t.masked_fill_Scalar = cuda::masked_fill_Scalar;
   t.masked_fill_Tensor = cuda::masked_fill_Tensor;
+  t.masked_select = cuda::masked_select;
+  t.nonzero = cuda::nonzero;
   t.flip = cuda::flip;
   t.tril = cuda::tril;
   t.triu = cuda::triu;

@@ -53,7 +53,9 @@ void add(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alph
 void sub(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
   run("sub", BinaryOp::kSub, out, a, b, params({alpha}));
 }
-void mul(const Tensor& out, const Tensor& a, const Tensor& b) { run("mul", BinaryOp::kMul, out, a, b); }
+void mul(const Tensor& out, const Tensor& a, const Tensor& b) {
+  run("mul", BinaryOp::kMul, out, a, b);
+}
 
 void div(const Tensor& out, const Tensor& a, const Tensor& b,
          const std::optional<std::string>& rounding_mode) {
@@ -94,8 +96,10 @@ void pow_scalar(const Tensor& out, const Scalar& base, const Tensor& exponent) {
          exponent.dtype());
 }
 
-#define KILN_CUDA_BINARY(fn, code) \
-  void fn(const Tensor& out, const Tensor& a, const Tensor& b) { run(#fn, BinaryOp::code, out, a, b); }
+#define KILN_CUDA_BINARY(fn, code)                              \
+  void fn(const Tensor& out, const Tensor& a, const Tensor& b) { \
+    run(#fn, BinaryOp::code, out, a, b);                         \
+  }
 KILN_CUDA_BINARY(eq, kEq)
 KILN_CUDA_BINARY(ne, kNe)
 KILN_CUDA_BINARY(lt, kLt)

@@ -175,6 +175,66 @@ void masked_fill_Tensor(const Tensor& out, const Tensor& self, const Tensor& mas
   masked_fill_Scalar(out, self, mask, value.item());
 }
 
+namespace {
+
+// Both passes of select.cu over `it` (arg 1: the flags): the output is made by `make` once
+// the count is known.
+template <typename Make>
+Tensor select_rows(const char* op, const IterHolder& h, Device dev, const Launch& l,
+                   int32_t src_dtype, const SelectShape& shape, const Make& make) {
+  const int64_t nchunks = (h.it.numel + kSelectChunk - 1) / kSelectChunk;
+  if (nchunks == 0) return make(0);
+  Tensor counts = empty_tensor({nchunks}, DType::kInt64, dev);
+  finish(op, launch_select_count(h.it, static_cast<int64_t*>(counts.raw_data()), l),
+         DType::kInt64);
+  std::vector<int64_t> starts(size_t(nchunks), 0);
+  copy_bytes(starts.data(), kCPU, counts.raw_data(), dev, size_t(nchunks) * 8);
+  int64_t total = 0;
+  for (int64_t& c : starts) {
+    const int64_t n = c;
+    c = total;
+    total += n;
+  }
+  copy_bytes(counts.raw_data(), dev, starts.data(), kCPU, size_t(nchunks) * 8);
+  Tensor out = make(total);
+  if (total > 0) {
+    finish(op,
+           launch_select_write(h.it, static_cast<const int64_t*>(counts.raw_data()),
+                               out.raw_data(), src_dtype, shape, l),
+           out.dtype());
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor nonzero(const Tensor& self) {
+  KILN_CHECK_NOT_IMPLEMENTED(self.dim() <= kMaxDims, "nonzero: cuda takes at most ", kMaxDims,
+                             " dims");
+  OpScope s(self);
+  SelectShape shape;
+  shape.ndim = int32_t(self.dim());
+  for (int64_t d = 0; d < self.dim(); ++d) shape.sizes[d] = self.sizes()[size_t(d)];
+  IterHolder h = make_iter("nonzero", self, {self});  // arg 0 is only a shape carrier
+  return select_rows("nonzero", h, self.device(), s.launch(), -1, shape, [&](int64_t n) {
+    return empty_tensor({n, self.dim()}, DType::kInt64, self.device());
+  });
+}
+
+Tensor masked_select(const Tensor& self, const Tensor& mask) {
+  KILN_CHECK(mask.dtype() == DType::kBool || mask.dtype() == DType::kUInt8,
+             "masked_select: expected BoolTensor or ByteTensor for mask");
+  const Device dev = self.device().is_cuda() ? self.device() : mask.device();
+  const Shape shape = broadcast_shapes("masked_select", self.sizes(), mask.sizes());
+  const Tensor m = on_device(mask, dev);
+  OpScope s(m);
+  // Arg 0 only carries the broadcast shape (nothing writes it).
+  const Tensor carrier = make_view(m, shape, Shape(shape.size(), 0), m.storage_offset());
+  IterHolder h = make_iter("masked_select", carrier, {m, self});
+  return select_rows("masked_select", h, dev, s.launch(), dt(self.dtype()), SelectShape{},
+                [&](int64_t n) { return empty_tensor({n}, self.dtype(), dev); });
+}
+
 void flip(const Tensor& out, const Tensor& self, IntList dims) {
   if (out.numel() == 0) return;
   Shape st(self.strides().begin(), self.strides().end());
@@ -242,8 +302,8 @@ void cat(const Tensor& out, const std::vector<Tensor>& tensors, int64_t dim) {
     if (n > 0) {
       Shape sizes(out.sizes().begin(), out.sizes().end());
       sizes[size_t(d)] = n;
-      copy(make_view(out, sizes, out.strides(), out.storage_offset() + at * out.strides()[size_t(d)]),
-           on_device(t, out.device()), false);
+      const int64_t off = out.storage_offset() + at * out.strides()[size_t(d)];
+      copy(make_view(out, sizes, out.strides(), off), on_device(t, out.device()), false);
     }
     at += n;
   }

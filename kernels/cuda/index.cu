@@ -129,7 +129,7 @@ __global__ void __launch_bounds__(kThreads)
     const int64_t c = i % cols, r = (i / cols) % rows;
     const bool keep = lower ? (c - r <= diagonal) : (c - r >= diagonal);
     static_cast<T*>(it.data[0])[arg_offset(it, 0, i)] =
-        keep ? static_cast<const T*>(it.data[1])[arg_offset(it, 1, i)] : T(0);  // 0 bits: 0 in every dtype
+        keep ? static_cast<const T*>(it.data[1])[arg_offset(it, 1, i)] : T(0);  // 0 in every dtype
   }
 }
 

@@ -1,7 +1,7 @@
 // Index-family kernels on CUDA (kernels/cuda/index.cu; cat, flip and padding are copies
 // between views). Same contracts as kernels/cpu/index.h; index values are checked on the
 // device before anything is written (one small device->host read per indexed op).
-// index / index_put / masked_select / nonzero / repeat_interleave have no CUDA kernel yet.
+// index / index_put / repeat_interleave have no CUDA kernel yet.
 #pragma once
 
 #include <string>
@@ -31,6 +31,9 @@ void masked_fill_Scalar(const Tensor& out, const Tensor& self, const Tensor& mas
                         const Scalar& value);
 void masked_fill_Tensor(const Tensor& out, const Tensor& self, const Tensor& mask,
                         const Tensor& value);
+// Dynamic shapes: the count is read back from the device before the output is made.
+Tensor masked_select(const Tensor& self, const Tensor& mask);
+Tensor nonzero(const Tensor& self);
 void flip(const Tensor& out, const Tensor& self, IntList dims);
 void tril(const Tensor& out, const Tensor& self, int64_t diagonal);
 void triu(const Tensor& out, const Tensor& self, int64_t diagonal);

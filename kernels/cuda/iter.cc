@@ -29,7 +29,8 @@ Params params(std::initializer_list<Scalar> values) {
 
 Tensor on_device(const Tensor& t, Device device) {
   if (!t.defined() || t.device() == device) return t;
-  KILN_CHECK(t.device().is_cpu() && t.numel() == 1, "Expected all tensors to be on the same device, but found at least two devices, ",
+  KILN_CHECK(t.device().is_cpu() && t.numel() == 1,
+             "Expected all tensors to be on the same device, but found at least two devices, ",
              device, " and ", t.device(), "!");
   Tensor d = empty_tensor(t.sizes(), t.dtype(), device);
   copy_bytes(d.raw_data(), device, t.raw_data(), t.device(), t.nbytes());

@@ -111,3 +111,22 @@ bool launch_triangle(const Iter& it, int64_t rows, int64_t cols, int64_t diagona
                      const Launch& l);
 
 }  // namespace kiln::cuda
+
+namespace kiln::cuda {
+
+// select.cu: nonzero and masked_select in two passes over fixed chunks. it: (x, flag[, src])
+// where flag (arg 1) is tested != 0 in row-major order of it's linear index.
+inline constexpr int64_t kSelectChunk = 4096;
+// counts[c] = nonzeros of flag in chunk c (int64 device array of ceil(numel / chunk)).
+bool launch_select_count(const Iter& it, int64_t* counts, const Launch& l);
+// Writes each selected element at starts[c] + its rank within chunk c: for nonzero
+// (src_dtype < 0) its coordinates over `sizes` (ndim int64s per row of out); otherwise the
+// element of arg 2 (raw, of src's dtype width).
+struct SelectShape {
+  int32_t ndim = 0;
+  int64_t sizes[kMaxDims] = {};
+};
+bool launch_select_write(const Iter& it, const int64_t* starts, void* out, int32_t src_dtype,
+                         const SelectShape& shape, const Launch& l);
+
+}  // namespace kiln::cuda

@@ -108,8 +108,9 @@ TEST_P(CudaSweep, GradientsMatchCpu) {
   int ran = 0;
   for (const json* ep : entries_for(op.full_name)) {
     const json& e = *ep;
-    if (e.contains("error") || !cuda_supports(op, e) || decode_variant(e) != OpVariant::kFunctional ||
-        e["dtype"].is_null() || e["dtype"].get<std::string>() != "float64") {
+    if (e.contains("error") || !cuda_supports(op, e) ||
+        decode_variant(e) != OpVariant::kFunctional || e["dtype"].is_null() ||
+        e["dtype"].get<std::string>() != "float64") {
       continue;
     }
     std::vector<std::pair<std::pair<int, int>, Tensor>> cpu_leaf_slots;
@@ -127,8 +128,9 @@ TEST_P(CudaSweep, GradientsMatchCpu) {
       const Tensor w = weights_like(co[0]);
       std::vector<Tensor> cg = grad({ops::sum(ops::mul(co[0], w))}, cpu_leaves, {}, std::nullopt,
                                     false, true);
-      std::vector<Tensor> gg = grad({ops::sum(ops::mul(go[0], ops::to(w, kGpu, std::nullopt, false)))},
-                                    gpu_leaves, {}, std::nullopt, false, true);
+      const Tensor wg = ops::to(w, kGpu, std::nullopt, false);
+      std::vector<Tensor> gg =
+          grad({ops::sum(ops::mul(go[0], wg))}, gpu_leaves, {}, std::nullopt, false, true);
       ++ran;
       ASSERT_EQ(cg.size(), gg.size());
       for (size_t i = 0; i < cg.size(); ++i) {
