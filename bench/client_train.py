@@ -15,8 +15,11 @@ Kiln's breakdown per step (medians): `issue` is the wall time from zero_grad to 
 step returning (ops are sent without waiting, but a round trip inside the step, such as the
 optimizer asking which parameters got a gradient, waits there), `wait` is the time blocked in
 loss.item() for the daemon to finish; `client cpu` is this process's CPU time per step (its
-Python, encoding and gRPC threads: what the client costs); `daemon cpu` is kilnd's CPU time per step (all its threads, from /proc; local daemon only),
-`ops` and `batches` are /metrics' kiln_ops_total and kiln_batches_total per step."""
+Python, encoding and gRPC threads: what the client costs); `kilnd cpu` is kilnd's CPU time per step (all its threads, from /proc; local daemon only);
+`torch cpu` is this process's CPU time per torch step, and `kiln/torch cpu` compares
+(client + kilnd) CPU with it: on a loaded box the CPU a step costs moves less than its wall
+time. `ops` and `round trips` are /metrics' kiln_ops_total and kiln_batches_total per step
+(a batch is answered when it ends in a sync)."""
 
 import argparse
 import os
@@ -135,6 +138,22 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+HEAD = ["model", "sizes", "kiln steps/s", "torch steps/s", "kiln/torch time",
+        "kiln issue ms", "kiln wait ms", "client cpu ms", "kilnd cpu ms", "torch cpu ms",
+        "kiln/torch cpu", "ops/step", "round trips/step"]
+
+
+def cells(r):
+    """A row's cells for HEAD: times are per-step medians, CPU kilnd's mean over its steps."""
+    opt = (lambda v, f: "-" if v is None else f % v)
+    kcpu = None if r["dcpu"] is None else (r["ccpu"] + r["dcpu"]) / r["tcpu"]
+    return [r["model"], r["desc"], "%.1f" % (1 / r["kiln"]), "%.1f" % (1 / r["torch"]),
+            "%.2f" % (r["kiln"] / r["torch"]), "%.2f" % (r["issue"] * 1e3),
+            "%.2f" % (r["wait"] * 1e3), "%.2f" % (r["ccpu"] * 1e3),
+            opt(r["dcpu"] and r["dcpu"] * 1e3, "%.1f"), "%.1f" % (r["tcpu"] * 1e3),
+            opt(kcpu, "%.2f"), opt(r["ops"], "%.0f"), opt(r["batches"], "%.1f")]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--threads", type=int, default=os.cpu_count(),
@@ -168,7 +187,7 @@ def main():
         for _ in range(a.warmup):
             ts.step()
             ks.step()
-        tt, kt, issue, wait, ccpu = [], [], [], [], []
+        tt, kt, issue, wait, ccpu, tcpu = [], [], [], [], [], []
         m0, dcpu, n = scrape(metrics), 0.0, 0
         for _ in range(a.rounds):  # alternate: the box is shared and its load moves
             c0 = cpu_seconds(pid)
@@ -181,36 +200,26 @@ def main():
                 n += 1
             dcpu += cpu_seconds(pid) - c0
             for _ in range(a.steps):
-                tt.append(ts.step()[0])
+                tot, _, _, c = ts.step()
+                tt.append(tot)
+                tcpu.append(c)
         m1 = scrape(metrics)
         med = statistics.median
+
+        def per_step(key):
+            return (m1.get(key, 0) - m0.get(key, 0)) / n if metrics else None
         row = dict(model=name, desc=SIZES[name][1], kiln=med(kt), torch=med(tt),
-                   issue=med(issue), wait=med(wait), ccpu=med(ccpu), dcpu=dcpu / n if pid else None,
-                   ops=(m1.get("kiln_ops_total", 0) - m0.get("kiln_ops_total", 0)) / n
-                   if metrics else None,
-                   batches=(m1.get("kiln_batches_total", 0) - m0.get("kiln_batches_total", 0))
-                   / n if metrics else None)
+                   issue=med(issue), wait=med(wait), ccpu=med(ccpu), tcpu=med(tcpu),
+                   dcpu=dcpu / n if pid else None, ops=per_step("kiln_ops_total"),
+                   batches=per_step("kiln_batches_total"))
         rows.append(row)
         if not a.markdown:
-            print("%-12s kiln %7.2f ms (%5.1f steps/s)  torch %7.2f ms (%5.1f steps/s)  "
-                  "kiln/torch %.2f  | issue %.2f ms  wait %.2f ms  client cpu %.2f ms  daemon cpu %s ms  ops %s  "
-                  "batches %s" % (
-                      name, row["kiln"] * 1e3, 1 / row["kiln"], row["torch"] * 1e3,
-                      1 / row["torch"], row["kiln"] / row["torch"], row["issue"] * 1e3,
-                      row["wait"] * 1e3, row["ccpu"] * 1e3, "-" if row["dcpu"] is None else "%.1f" % (row["dcpu"] * 1e3),
-                      "-" if row["ops"] is None else "%.0f" % row["ops"],
-                      "-" if row["batches"] is None else "%.1f" % row["batches"]), flush=True)
+            print("  ".join("%s %s" % (k, v) for k, v in zip(HEAD, cells(row))), flush=True)
     if a.markdown:
-        print("| model | sizes | kiln steps/s | torch steps/s | kiln/torch time | kiln issue ms "
-              "| kiln wait ms | client cpu ms/step | kilnd cpu ms/step | ops/step | batches/step |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("| " + " | ".join(HEAD) + " |")
+        print("|" + "---|" * len(HEAD))
         for r in rows:
-            print("| %s | %s | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s |" % (
-                r["model"], r["desc"], 1 / r["kiln"], 1 / r["torch"], r["kiln"] / r["torch"],
-                r["issue"] * 1e3, r["wait"] * 1e3, r["ccpu"] * 1e3,
-                "-" if r["dcpu"] is None else "%.1f" % (r["dcpu"] * 1e3),
-                "-" if r["ops"] is None else "%.0f" % r["ops"],
-                "-" if r["batches"] is None else "%.1f" % r["batches"]))
+            print("| " + " | ".join(cells(r)) + " |")
     if daemon:
         daemon.stop()
 
