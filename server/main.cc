@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
     c.grace_seconds = absl::GetFlag(FLAGS_grace_seconds);
     c.workers = absl::GetFlag(FLAGS_workers);
     c.max_sessions = static_cast<size_t>(absl::GetFlag(FLAGS_max_sessions));
+    c.data_dir = absl::GetFlag(FLAGS_data_dir).empty() ? "kiln-data" : absl::GetFlag(FLAGS_data_dir);
     const std::string devices = absl::GetFlag(FLAGS_devices);
     if (devices != "cpu" && devices.find("cuda") != std::string::npos) {
       log(LogLevel::kWarning, "--devices=", devices,

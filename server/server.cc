@@ -49,6 +49,7 @@ void KilnServer::start() {
   ServiceOptions svo;
   svo.auth_token = config_.auth_token;
   svo.max_tensor_bytes = config_.max_tensor_bytes;
+  svo.data_dir = config_.data_dir;
   service_ = std::make_unique<KilnService>(svo, sessions_.get(), executor_.get(), metrics_.get());
 
   grpc::EnableDefaultHealthCheckService(true);

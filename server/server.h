@@ -27,6 +27,7 @@ struct ServerConfig {
   size_t max_sessions = 1024;
   uint64_t max_inline_bytes = 1 << 20;
   uint64_t max_tensor_bytes = uint64_t(1) << 40;
+  std::string data_dir;  // checkpoints (Save/Load RPCs); empty: refused
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost" listen addresses.

@@ -19,6 +19,9 @@ struct ServiceOptions {
   std::string auth_token;                 // empty: no auth
   uint64_t max_tensor_bytes = uint64_t(1) << 40;  // Upload refuses larger tensors
   size_t chunk_bytes = 1 << 20;           // Download chunk size
+  // ---- checkpoints (save) ----
+  std::string data_dir;                   // Save/Load paths are relative to it; empty: refused
+  // ---- end checkpoints ----
 };
 
 class KilnService final : public kiln::v1::Kiln::CallbackService {
@@ -39,6 +42,12 @@ class KilnService final : public kiln::v1::Kiln::CallbackService {
   grpc::ServerUnaryReactor* Disconnect(grpc::CallbackServerContext* ctx,
                                        const kiln::v1::DisconnectRequest* req,
                                        kiln::v1::DisconnectResponse* resp) override;
+  // ---- checkpoints (save): server/checkpoint_rpc.cc ----
+  grpc::ServerUnaryReactor* Save(grpc::CallbackServerContext* ctx, const kiln::v1::SaveRequest* req,
+                                 kiln::v1::SaveResponse* resp) override;
+  grpc::ServerUnaryReactor* Load(grpc::CallbackServerContext* ctx, const kiln::v1::LoadRequest* req,
+                                 kiln::v1::LoadResponse* resp) override;
+  // ---- end checkpoints ----
 
   // Shared by the reactors.
   grpc::Status authorize(const grpc::CallbackServerContext* ctx) const;

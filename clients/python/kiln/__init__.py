@@ -20,6 +20,7 @@ from kiln._factories import (arange, as_tensor, empty, empty_like, eye, from_num
 from kiln._tensor import Tensor
 from kiln import autograd, optim  # noqa: F401
 from kiln import nn  # noqa: F401,E402
+from kiln.serialization import load, save  # noqa: E402  (save: kiln.save / kiln.load)
 
 __version__ = "0.1.0"
 
