@@ -6,6 +6,7 @@ time goes.
 
     /usr/bin/python3 bench/client_train.py [--threads 2] [--steps 30] [--rounds 3]
         [--models mlp,cnn,lstm,transformer] [--address host:port] [--markdown]
+    /usr/bin/python3 bench/client_train.py --threads 1 --cnn-layers   # the CNN layer by layer
 
 With no --address (nor $KILN_ADDRESS) it starts a private kilnd ($KILN_KILND, else
 bazel-bin/server/kilnd) with KILN_NUM_THREADS=--threads, so both sides use the same intra-op
@@ -154,6 +155,41 @@ def cells(r):
             opt(kcpu, "%.2f"), opt(r["ops"], "%.0f"), opt(r["batches"], "%.1f")]
 
 
+# the CNN's layers alone (fwd + bwd of .sum()), at its shapes: where its kilnd time goes
+CNN_LAYERS = [
+    ("conv 1->16 28x28", lambda nn: nn.Conv2d(1, 16, 3, padding=1, bias=False), (64, 1, 28, 28)),
+    ("batchnorm 16x28x28", lambda nn: nn.BatchNorm2d(16), (64, 16, 28, 28)),
+    ("relu 16x28x28", lambda nn: nn.ReLU(), (64, 16, 28, 28)),
+    ("max_pool 16x28x28", lambda nn: nn.MaxPool2d(2), (64, 16, 28, 28)),
+    ("conv 16->32 14x14", lambda nn: nn.Conv2d(16, 32, 3, padding=1, bias=False),
+     (64, 16, 14, 14)),
+    ("batchnorm 32x14x14", lambda nn: nn.BatchNorm2d(32), (64, 32, 14, 14)),
+    ("avg_pool 32x14x14", lambda nn: nn.AvgPool2d(2), (64, 32, 14, 14)),
+    ("linear 1568->10", lambda nn: nn.Linear(1568, 10), (64, 1568)),
+]
+
+
+def cnn_layers(torch, kiln, pid, n=40):
+    """CPU per fwd+bwd of each CNN layer: kilnd's (from /proc) vs this process's for torch."""
+    rng = np.random.default_rng(0)
+    print("| layer (batch 64) | kilnd cpu ms | torch cpu ms | kiln/torch |")
+    print("|---|---|---|---|")
+    for name, make, shape in CNN_LAYERS:
+        x0 = rng.standard_normal(shape).astype(np.float32)
+        cpu = []
+        for m in (kiln, torch):
+            layer, x = make(m.nn), m.tensor(x0, requires_grad=True)
+            for i in range(n + 2):
+                if i == 2:
+                    kiln.synchronize()
+                    c0, p0 = cpu_seconds(pid), time.process_time()
+                layer(x).sum().backward()
+            kiln.synchronize()
+            cpu.append((cpu_seconds(pid) - c0 if m is kiln else time.process_time() - p0) / n)
+        print("| %s | %.1f | %.1f | %.2f |" % (name, cpu[0] * 1e3, cpu[1] * 1e3, cpu[0] / cpu[1]),
+              flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--threads", type=int, default=os.cpu_count(),
@@ -164,6 +200,8 @@ def main():
     p.add_argument("--models", default="mlp,cnn,lstm,transformer")
     p.add_argument("--address", default=os.environ.get("KILN_ADDRESS"))
     p.add_argument("--markdown", action="store_true")
+    p.add_argument("--cnn-layers", action="store_true",
+                   help="instead: the CNN's layers one by one, kilnd vs torch CPU (local kilnd)")
     a = p.parse_args()
 
     import torch
@@ -178,6 +216,12 @@ def main():
     kiln.connect(a.address)
     pid = daemon.proc.pid if daemon else None
     metrics = daemon.metrics if daemon else None
+    if a.cnn_layers:
+        if pid is None:
+            raise SystemExit("--cnn-layers reads kilnd's CPU time: run without --address")
+        cnn_layers(torch, kiln, pid)
+        daemon.stop()
+        return
 
     rows = []
     for name in a.models.split(","):
