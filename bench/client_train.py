@@ -17,9 +17,10 @@ step returning (ops are sent without waiting, but a round trip inside the step, 
 optimizer asking which parameters got a gradient, waits there), `wait` is the time blocked in
 loss.item() for the daemon to finish; `client cpu` is this process's CPU time per step (its
 Python, encoding and gRPC threads: what the client costs); `kilnd cpu` is kilnd's CPU time
-per step (all its threads, from /proc; local daemon only); `torch cpu` is this process's CPU time per torch step, and `kiln/torch cpu` compares
-(client + kilnd) CPU with it: on a loaded box the CPU a step costs moves less than its wall
-time. `ops` and `round trips` are /metrics' kiln_ops_total and kiln_batches_total per step
+per step (all its threads, from /proc; local daemon only); `torch cpu` is this process's CPU
+time per torch step, and `kiln/torch cpu` compares (client + kilnd) CPU with it: on a loaded
+box the CPU a step costs moves less than its wall time. `ops` and `round trips` are
+/metrics' kiln_ops_total and kiln_batches_total per step
 (a batch is answered when it ends in a sync)."""
 
 import argparse
