@@ -1,5 +1,6 @@
 // The Execute stream: batches in, replies out, in order per session.
 #include <chrono>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 
@@ -14,11 +15,11 @@ using Reactor = grpc::ServerBidiReactor<ExecuteRequest, ExecuteResponse>;
 
 // Serializes writes on one stream (gRPC allows one outstanding write) and outlives the
 // reactor: strand tasks still holding it after the call ended write into nothing.
-class StreamWriter {
+class StreamWriter final : public ReplySink {
  public:
   explicit StreamWriter(Reactor* r) : r_(r) {}
 
-  void write(ExecuteResponse resp) {
+  void write(ExecuteResponse resp) override {
     std::lock_guard<std::recursive_mutex> lk(mu_);
     if (!r_ || finish_requested_) return;
     queue_.push_back(std::move(resp));
@@ -80,6 +81,12 @@ class ExecuteReactor final : public Reactor {
       const auto& md = ctx->client_metadata();
       auto it = md.find("kiln-session");
       const std::string id = it == md.end() ? "" : std::string(it->second.data(), it->second.size());
+      // A resumed stream: the client missed the replies of batches from this one on.
+      auto rf = md.find("kiln-replay-from");
+      if (rf != md.end()) {
+        replay_from_ = std::strtoull(std::string(rf->second.data(), rf->second.size()).c_str(),
+                                     nullptr, 10);
+      }
       session_ = svc->sessions()->find(id);
       if (!session_) {
         st = grpc::Status(grpc::NOT_FOUND,
@@ -93,6 +100,10 @@ class ExecuteReactor final : public Reactor {
       return;
     }
     session_->attach();
+    // On the strand, so that every batch queued before (from a broken stream too) has run
+    // and kept its replies, and every batch read from here on answers on this stream.
+    std::shared_ptr<ReplySink> sink = writer_;
+    session_->strand()->post([s = session_, sink, from = replay_from_] { s->take_over(sink, from); });
     StartRead(&req_);
   }
 
@@ -106,10 +117,11 @@ class ExecuteReactor final : public Reactor {
     auto batch = std::make_shared<ExecuteRequest>(std::move(req_));
     req_.Clear();
     auto session = session_;
-    auto w = writer_;
     Executor* ex = svc_->executor();
-    session_->strand()->post([ex, session, batch, w] {
-      ex->run_batch(*session, *batch, [&w](ExecuteResponse r) { w->write(std::move(r)); });
+    session_->strand()->post([ex, session, batch] {
+      Session* s = session.get();
+      const uint64_t b = batch->batch();
+      ex->run_batch(*s, *batch, [s, b](ExecuteResponse r) { s->reply(b, std::move(r)); });
     });
     StartRead(&req_);
   }
@@ -130,6 +142,7 @@ class ExecuteReactor final : public Reactor {
   std::shared_ptr<StreamWriter> writer_;
   std::shared_ptr<Session> session_;
   ExecuteRequest req_;
+  uint64_t replay_from_ = 0;
   grpc::Status status_;
 };
 

@@ -166,7 +166,7 @@ Metrics::Metrics(std::function<double()> sessions)
                .Register(*registry_);
   rpc_seconds_ = &BuildHistogram()
                       .Name("kiln_rpc_duration_seconds")
-                      .Help("RPC latency, by method.")
+                      .Help("RPC latency, by method and gRPC status code.")
                       .Register(*registry_);
   ops_ = &BuildCounter().Name("kiln_ops_total").Help("Ops executed, by op.").Register(*registry_);
   op_errors_ = &BuildCounter()
@@ -211,7 +211,7 @@ void Metrics::rpc(const std::string& method, const std::string& code, double sec
   rpcs_->Add({{"method", method}, {"code", code}}).Increment();
   static const prometheus::Histogram::BucketBoundaries kBuckets{
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
-  rpc_seconds_->Add({{"method", method}}, kBuckets).Observe(seconds);
+  rpc_seconds_->Add({{"method", method}, {"code", code}}, kBuckets).Observe(seconds);
 }
 
 void Metrics::op(OpId id) {

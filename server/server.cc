@@ -48,6 +48,7 @@ void KilnServer::start() {
   executor_ = std::make_unique<Executor>(metrics_.get(), eo);
   ServiceOptions svo;
   svo.auth_token = config_.auth_token;
+  svo.chunk_bytes = config_.chunk_bytes;
   svo.max_tensor_bytes = config_.max_tensor_bytes;
   svo.data_dir = config_.data_dir;
   service_ = std::make_unique<KilnService>(svo, sessions_.get(), executor_.get(), metrics_.get());
@@ -75,12 +76,17 @@ void KilnServer::start() {
   server_ = builder.BuildAndStart();
   KILN_CHECK(server_ != nullptr && port_ != 0, "kilnd could not listen on ", config_.listen,
              " (address in use, or not an address)");
+  // Health by service name too (load balancers ask for "kiln.v1.Kiln", not only "").
+  if (auto* health = server_->GetHealthCheckService()) {
+    health->SetServingStatus(kiln::v1::Kiln::service_full_name(), true);
+  }
   if (!config_.metrics_listen.empty()) metrics_->serve(config_.metrics_listen);
 }
 
 void KilnServer::shutdown(double deadline_seconds) {
   if (stopped_ || !server_) return;
   stopped_ = true;
+  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();  // NOT_SERVING
   server_->Shutdown(std::chrono::system_clock::now() +
                     std::chrono::milliseconds(int64_t(deadline_seconds * 1000)));
   server_->Wait();

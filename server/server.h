@@ -22,6 +22,7 @@ struct ServerConfig {
   std::string tls_cert_pem, tls_key_pem;           // both set: TLS
   bool allow_insecure_remote = false;  // serve a non-loopback address without token and TLS
   int workers = 0;                     // 0: number of cores
+  size_t chunk_bytes = 1 << 20;  // Download chunk size (the 64 MiB message limit bounds it)
   double grace_seconds = 10;
   int64_t session_memory_bytes = 0;    // 0: unbounded
   size_t max_sessions = 1024;

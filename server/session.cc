@@ -78,11 +78,34 @@ void Session::clear() {
   }
 }
 
-void Session::attach() { attached_ = true; }
+void Session::attach() { ++attached_; }
 
 void Session::detach() {
   detached_at_ns_ = now_ns();
-  attached_ = false;
+  --attached_;
+}
+
+namespace {
+constexpr size_t kKeptReplies = 256;
+constexpr size_t kKeptReplyBytes = 16 << 20;
+}  // namespace
+
+void Session::reply(uint64_t batch, kiln::v1::ExecuteResponse r) {
+  kept_bytes_ += r.ByteSizeLong();
+  kept_.emplace_back(batch, r);
+  while (kept_.size() > kKeptReplies || (kept_bytes_ > kKeptReplyBytes && kept_.size() > 1)) {
+    kept_bytes_ -= kept_.front().second.ByteSizeLong();
+    kept_.pop_front();
+  }
+  if (sink_) sink_->write(std::move(r));
+}
+
+void Session::take_over(std::shared_ptr<ReplySink> sink, uint64_t replay_from) {
+  sink_ = std::move(sink);
+  if (replay_from == 0) return;
+  for (const auto& [batch, r] : kept_) {
+    if (batch >= replay_from) sink_->write(r);
+  }
 }
 
 double Session::detached_seconds() const {

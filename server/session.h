@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "engine/core/allocator.h"
 #include "engine/core/generator.h"
 #include "engine/core/tensor.h"
+#include "proto/kiln/v1/kiln.pb.h"
 #include "server/strand.h"
 
 namespace kiln::server {
@@ -29,6 +31,13 @@ struct Poison {
 struct Slot {
   Tensor tensor;                          // undefined with poison, or for a None (.grad)
   std::shared_ptr<const Poison> poison;
+};
+
+// Where a session's replies go: the writer of its newest Execute stream.
+class ReplySink {
+ public:
+  virtual ~ReplySink() = default;
+  virtual void write(kiln::v1::ExecuteResponse r) = 0;
 };
 
 struct SessionLimits {
@@ -60,14 +69,22 @@ class Session {
   const std::shared_ptr<Generator>& generator() const { return generator_; }
   bool grad_enabled = true;
   DType default_dtype = DType::kFloat32;
-  uint64_t executed_batch = 0;
+  std::atomic<uint64_t> executed_batch{0};  // read by Connect on a resume
   std::unordered_map<uint32_t, std::string> callsites;
   const std::shared_ptr<Strand>& strand() const { return strand_; }
 
-  // ---- lease ----
+  // ---- replies (strand only) ----
+  // Sends a reply of batch `batch` to the newest stream, and keeps a copy (the last
+  // kKeptReplies, up to kKeptReplyBytes) in case that stream breaks before the client reads it.
+  void reply(uint64_t batch, kiln::v1::ExecuteResponse r);
+  // A resumed stream takes over: the kept replies of batches >= replay_from go to it first
+  // (0: none). Later replies, also those of batches the old stream delivered late, go to it.
+  void take_over(std::shared_ptr<ReplySink> sink, uint64_t replay_from);
+
+  // ---- lease: attached while at least one Execute stream is open ----
   void attach();
   void detach();
-  bool attached() const { return attached_.load(); }
+  bool attached() const { return attached_.load() > 0; }
   // Seconds since the stream went away (0 while attached).
   double detached_seconds() const;
 
@@ -81,7 +98,11 @@ class Session {
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, Slot> handles_;
 
-  std::atomic<bool> attached_{false};
+  std::shared_ptr<ReplySink> sink_;
+  std::deque<std::pair<uint64_t, kiln::v1::ExecuteResponse>> kept_;
+  size_t kept_bytes_ = 0;
+
+  std::atomic<int> attached_{0};  // a resumed stream can open before the broken one closes
   std::atomic<int64_t> detached_at_ns_{0};
 };
 

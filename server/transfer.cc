@@ -1,5 +1,6 @@
 // Upload and Download: tensor bytes in ~1 MiB chunks, checked for size before allocating and
 // for crc32 on arrival.
+#include <sys/mman.h>
 #include <zlib.h>
 
 #include <chrono>
@@ -25,6 +26,17 @@ uint32_t crc_update(uint32_t crc, const char* p, size_t n) {
     n -= part;
   }
   return crc;
+}
+
+// Large transfers land in fresh memory, and on some VMs (this project's dev box) every 4 KiB
+// page fault costs ~35 us: first touch ran at 0.1 GB/s there, 2 GB/s with transparent huge
+// pages. Asking for them on the tensor's untouched interior is harmless elsewhere.
+void advise_huge_pages(void* data, size_t n) {
+  constexpr uintptr_t kHuge = uintptr_t(2) << 20;
+  if (n < 2 * kHuge) return;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + n) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
 class UploadReactor final : public grpc::ServerReadReactor<UploadChunk> {
@@ -129,6 +141,7 @@ class UploadReactor final : public grpc::ServerReadReactor<UploadChunk> {
     nbytes_ = h.nbytes();
     MemoryBudgetScope budget(session_->budget());
     tensor_ = empty_tensor(shape, dtype, kCPU);  // checked against the session's budget
+    advise_huge_pages(tensor_.raw_data(), nbytes_);
     return grpc::Status::OK;
   }
 

@@ -5,6 +5,9 @@
 // Batch entries run in order, each GEMM threaded by OpenBLAS; the rows of the softmax are split
 // across Kiln's pool. Dropout draws element e of the (batch, L, S) scores from Philox counter
 // e / 4 of one reservation, so the mask depends on the seed only, not on threads.
+// Before any include: lets GCC if-convert vec_math.h's selects (see there).
+#pragma GCC optimize("no-trapping-math")
+
 #include <algorithm>
 #include <cmath>
 #include <vector>

@@ -7,16 +7,16 @@
 //   weight       dW_g    = sum_n Y[n, g] @ col(X[n, g])^T
 // A convolution maps X=input to Y=out; a transposed one maps Y=input to X=out with the same
 // weight layout, so its forward is the data product and its input gradient the forward one.
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
 #include "engine/core/parallel.h"
 #include "kernels/cpu/conv_geom.h"
 #include "kernels/cpu/copy.h"
+#include "kernels/cpu/linalg.h"
 #include "kernels/cpu/nn_conv.h"
 
 namespace kiln::cpu {
@@ -26,16 +26,39 @@ using conv::Geom;
 
 // Row-major C (m x n) = op(A) op(B) + beta C. GEMM threads split C, never the k sum, so the
 // result does not depend on BLAS's thread count.
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-          const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              int(m), int(n), int(k), 1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
+template <typename T>
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
+          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  blas_gemm(ta, tb, m, n, k, T(1), a, lda, b, ldb, beta, c, ldc);
 }
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
-          const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              int(m), int(n), int(k), 1.0, a, int(lda), b, int(ldb), beta, c, int(ldc));
-}
+
+// The im2col buffer, kept per thread between calls: a fresh multi-MB vector costs a zero fill
+// and a page fault per 4 KiB, which on this machine took as long as the GEMM itself. Buffers
+// past kKeepCol elements are not kept (one huge convolution should not pin its memory).
+template <typename T>
+class ColBuffer {
+ public:
+  explicit ColBuffer(int64_t n) {
+    constexpr int64_t kKeepCol = int64_t(1) << 24;
+    if (n > kKeepCol) {
+      own_.reset(new T[n]);
+      ptr_ = own_.get();
+      return;
+    }
+    thread_local std::unique_ptr<T[]> kept;
+    thread_local int64_t kept_size = 0;
+    if (kept_size < n) {
+      kept.reset(new T[n]);
+      kept_size = n;
+    }
+    ptr_ = kept.get();
+  }
+  T* data() const { return ptr_; }
+
+ private:
+  std::unique_ptr<T[]> own_;
+  T* ptr_ = nullptr;
+};
 
 // Y = conv(X, W): one GEMM per sample and group.
 template <typename T>
@@ -43,7 +66,7 @@ void forward(const Geom& g, const T* x, const T* w, T* y) {
   if (g.depthwise()) return conv::depthwise_forward(g, x, w, y);
   const int64_t K = g.K(), M = g.CY / g.G, L = g.LY(), LX = g.LX();
   if (K == 0) return std::fill(y, y + g.N * g.CY * L, T(0));  // no input channels
-  std::vector<T> col(g.direct() ? 0 : g.CX * g.kh * g.kw * L);
+  ColBuffer<T> col(g.direct() ? 0 : g.CX * g.kh * g.kw * L);
   for (int64_t n = 0; n < g.N; ++n) {
     const T* xn = x + n * g.CX * LX;
     if (!g.direct()) conv::im2col(g, xn, g.CX, col.data());
@@ -59,7 +82,7 @@ template <typename T>
 void data(const Geom& g, const T* y, const T* w, T* x) {
   if (g.depthwise()) return conv::depthwise_data(g, y, w, x);
   const int64_t K = g.K(), M = g.CY / g.G, L = g.LY(), LX = g.LX();
-  std::vector<T> col(g.direct() ? 0 : g.CX * g.kh * g.kw * L);
+  ColBuffer<T> col(g.direct() ? 0 : g.CX * g.kh * g.kw * L);
   for (int64_t n = 0; n < g.N; ++n) {
     T* xn = x + n * g.CX * LX;
     const T* yn = y + n * g.CY * L;
@@ -80,7 +103,7 @@ void weight_grad(const Geom& g, const T* x, const T* y, T* dw) {
     return;
   }
   if (g.depthwise()) return conv::depthwise_weight(g, x, y, dw);
-  std::vector<T> col(g.direct() ? 0 : g.CX * g.kh * g.kw * L);
+  ColBuffer<T> col(g.direct() ? 0 : g.CX * g.kh * g.kw * L);
   for (int64_t n = 0; n < g.N; ++n) {
     const T* xn = x + n * g.CX * LX;
     if (!g.direct()) conv::im2col(g, xn, g.CX, col.data());

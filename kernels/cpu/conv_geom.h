@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "engine/core/parallel.h"
 #include "engine/core/tensor.h"
@@ -184,17 +185,22 @@ void depthwise_data(const Geom& g, const T* y, const T* w, T* x) {
   });
 }
 
-// dw[c, i, j] = sum over n (in order) and pixels of y[n, c] * x[n, c, shifted].
+// dw[c, i, j] = sum over n (in order) and pixels of y[n, c] * x[n, c, shifted]. Each output
+// column ox keeps its own partial sum across (n, oy) (the loop over ox vectorizes; a single
+// running sum would not), and the partials add up in ox order: the same bits on any thread
+// count.
 template <typename T>
 void depthwise_weight(const Geom& g, const T* x, const T* y, T* dw) {
   parallel_for(0, g.CY, 1, [&](int64_t lo_c, int64_t hi_c) {
+    std::vector<T> part(g.WY);
     for (int64_t c = lo_c; c < hi_c; ++c) {
       for (int64_t i = 0; i < g.kh; ++i) {
         for (int64_t j = 0; j < g.kw; ++j) {
           const int64_t xoff = j * g.dw - g.pw;
           int64_t lo, hi;
           g.valid_cols(xoff, lo, hi);
-          T acc = 0;
+          T* pr = part.data();
+          std::fill(pr, pr + g.WY, T(0));
           for (int64_t n = 0; n < g.N; ++n) {
             const T* xp = x + (n * g.CX + c) * g.LX();
             const T* yp = y + (n * g.CY + c) * g.LY();
@@ -203,15 +209,15 @@ void depthwise_weight(const Geom& g, const T* x, const T* y, T* dw) {
               if (iy < 0 || iy >= g.HX) continue;
               const T* s = xp + iy * g.WX + xoff;
               const T* d = yp + oy * g.WY;
-              T row = 0;
               if (g.sw == 1) {
-                for (int64_t ox = lo; ox < hi; ++ox) row += d[ox] * s[ox];
+                for (int64_t ox = lo; ox < hi; ++ox) pr[ox] += d[ox] * s[ox];
               } else {
-                for (int64_t ox = lo; ox < hi; ++ox) row += d[ox] * s[ox * g.sw];
+                for (int64_t ox = lo; ox < hi; ++ox) pr[ox] += d[ox] * s[ox * g.sw];
               }
-              acc += row;
             }
           }
+          T acc = 0;
+          for (int64_t ox = lo; ox < hi; ++ox) acc += pr[ox];
           dw[(c * g.kh + i) * g.kw + j] = acc;
         }
       }

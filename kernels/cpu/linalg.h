@@ -24,4 +24,12 @@ void dot(const Tensor& result, const Tensor& self, const Tensor& tensor);
 void gemm_batched(const Tensor& c, const Tensor& a, const Tensor& b, const Scalar& alpha,
                   const Scalar& beta);
 
+// Row-major C (m x n) = alpha op(A) (m x k) op(B) (k x n) + beta C through OpenBLAS, with
+// BLAS's thread count kept equal to Kiln's (set_num_threads): the GEMM the nn kernels call
+// (linear, the RNN cells, attention, convolution). k = 0 gives beta C; beta = 0 ignores C.
+void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+               int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+               int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
+
 }  // namespace kiln::cpu

@@ -2,6 +2,9 @@
 // ignore_index, label smoothing) and nll_loss, with their backward. Input (N, C, S...) is
 // handled as rows (N * S, C): a copy transposes K-dim inputs so every row is contiguous.
 // Reductions add the per-row losses in row order, in double, whatever the thread count.
+// Before any include: lets GCC if-convert vec_math.h's selects (see there).
+#pragma GCC optimize("no-trapping-math")
+
 #include <cmath>
 #include <limits>
 #include <vector>

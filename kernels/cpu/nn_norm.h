@@ -15,6 +15,7 @@
 
 #include "engine/core/half.h"
 #include "engine/core/tensor.h"
+#include "kernels/cpu/vec_math.h"
 
 namespace kiln::cpu {
 
@@ -95,29 +96,9 @@ struct Around {
   Around(IntList sizes, int64_t dim);
 };
 
-// exp(x) for float as plain arithmetic the compiler vectorizes (libm's expf is not): the
-// Cephes polynomial on a reduced argument, within 2 ulp; inputs below -87.3 give ~1e-38.
-inline float vexp(float x) {
-  x = x < -87.3365f ? -87.3365f : x;
-  x = x > 88.3762f ? 88.3762f : x;
-  const float z = x * 1.44269504088896341f + 12582912.0f;  // round(x / ln 2) in the mantissa
-  const float n = z - 12582912.0f;
-  float r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  int32_t zi;
-  std::memcpy(&zi, &z, 4);
-  const int32_t bits = (zi - 0x4B400000 + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, 4);
-  return p * scale;
-}
+// exp(x) for float as plain arithmetic the compiler vectorizes (libm's expf is not):
+// vec_math.h's, accurate to a few ulp over the whole range (underflow and overflow included).
+inline float vexp(float x) { return vec::exp(x); }
 inline double vexp(double x) { return std::exp(x); }
 
 // Lanes of independent partial results: float sums do not vectorize without reassociation,

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "engine/core/half.h"
 #include "engine/core/parallel.h"
@@ -115,9 +117,28 @@ void max_pool2d_with_indices_backward(const Tensor& out, const Tensor& grad_outp
   const Window w = window(self, grad_output, kernel_size, stride, padding, dilation);
   const int64_t* ind = idx.data_ptr<int64_t>();
   const int64_t plane = w.H * w.W;
-  for (int64_t i = 0; i < idx.numel(); ++i) {
-    KILN_CHECK_INDEX(ind[i] >= 0 && ind[i] < plane, "max_pool2d_with_indices_backward: index ",
-                     ind[i], " is out of bounds for a plane of ", plane, " elements");
+  // Every index checked before anything is written: chunks scan in parallel, and the first
+  // bad index (in order) is the one reported.
+  const int64_t nidx = idx.numel();
+  constexpr int64_t kCheckChunk = 1 << 16;
+  std::vector<int64_t> bad((nidx + kCheckChunk - 1) / kCheckChunk, -1);
+  parallel_for(0, int64_t(bad.size()), 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t c = lo; c < hi; ++c) {
+      const int64_t e = std::min(nidx, (c + 1) * kCheckChunk);
+      bool ok = true;
+      for (int64_t i = c * kCheckChunk; i < e; ++i) ok &= ind[i] >= 0 && ind[i] < plane;
+      if (ok) continue;
+      for (int64_t i = c * kCheckChunk; i < e; ++i) {
+        if (ind[i] < 0 || ind[i] >= plane) {
+          bad[c] = i;
+          break;
+        }
+      }
+    }
+  });
+  for (int64_t b : bad) {
+    KILN_CHECK_INDEX(b < 0, "max_pool2d_with_indices_backward: index ", ind[b],
+                     " is out of bounds for a plane of ", plane, " elements");
   }
   KILN_DISPATCH_FLOATING(out.dtype(), "max_pool2d_with_indices_backward", [&]<typename scalar_t>() {
     using acc_t = opmath_t<scalar_t>;
@@ -125,6 +146,15 @@ void max_pool2d_with_indices_backward(const Tensor& out, const Tensor& grad_outp
     scalar_t* gx = out.data_ptr<scalar_t>();
     const int64_t per = w.OH * w.OW;
     parallel_for(0, w.planes, grain(plane), [&](int64_t lo, int64_t hi) {
+      if constexpr (std::is_same_v<acc_t, scalar_t>) {
+        // Accumulates in the output plane itself: no second pass through a buffer.
+        for (int64_t p = lo; p < hi; ++p) {
+          scalar_t* gp = gx + p * plane;
+          std::fill(gp, gp + plane, scalar_t(0));
+          for (int64_t o = 0; o < per; ++o) gp[ind[p * per + o]] += gy[p * per + o];
+        }
+        return;
+      }
       std::vector<acc_t> acc(plane);
       for (int64_t p = lo; p < hi; ++p) {
         std::fill(acc.begin(), acc.end(), acc_t(0));

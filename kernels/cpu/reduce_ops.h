@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "kernels/cpu/reduce_loops.h"
+#include "kernels/cpu/reduce_simd.h"
 
 namespace kiln::cpu {
 
@@ -77,8 +78,14 @@ struct ExtremeOps : ReduceOpsBase<ExtremeOps<T, kMax>, T, opmath_t<T>> {
   M combine(M acc, T x, int64_t) const { return pick(acc, M(x)); }
   M merge(M a, M b) const { return a != a ? a : pick(a, b); }
   T project(M acc, int64_t) const { return T(acc); }
-  // Branch-free selects over 16 lanes vectorize.
+  // float: AVX2 (reduce_simd.h); other types: branch-free selects over 16 lanes.
   M reduce_contiguous(M acc, const T* p, int64_t n, int64_t) const {
+    if constexpr (std::is_same_v<T, float>) {
+      if (n <= 0) return acc;
+      bool nan = false;
+      const float v = simd::extreme_f32<kMax>(p, n, &nan);
+      return merge(acc, nan ? p[simd::first_nan(p, n)] : v);
+    }
     constexpr int kLanes = 16;
     M part[kLanes];
     for (int k = 0; k < kLanes; ++k) part[k] = init();
@@ -120,6 +127,19 @@ struct ArgExtremeOps : ReduceOpsBase<ArgExtremeOps<T, kMax>, T, ValueIndex<opmat
     if (a.index < 0) return b;
     if (b.index < 0) return a;
     return better(b.value, a.value) ? b : a;
+  }
+  // float: the run's extreme value (or first NaN) by AVX2, then the first position holding
+  // it; ties keep the first index as combine does.
+  Acc reduce_contiguous(Acc acc, const T* p, int64_t n, int64_t r) const {
+    if constexpr (std::is_same_v<T, float>) {
+      if (n <= 0) return acc;
+      bool nan = false;
+      const float v = simd::extreme_f32<kMax>(p, n, &nan);
+      const int64_t j = nan ? simd::first_nan(p, n) : simd::first_equal(p, n, v);
+      return merge(acc, Acc{p[j], r + j});
+    } else {
+      return ReduceOpsBase<ArgExtremeOps<T, kMax>, T, Acc>::reduce_contiguous(acc, p, n, r);
+    }
   }
 };
 

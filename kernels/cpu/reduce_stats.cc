@@ -1,8 +1,11 @@
 // var/std (two passes: the mean, then squared deviations), norm, logsumexp.
-#include <bit>
+// Before any include: lets GCC if-convert vec_math.h's selects (see there).
+#pragma GCC optimize("no-trapping-math")
+
 
 #include "kernels/cpu/reduce.h"
 #include "kernels/cpu/reduce_ops.h"
+#include "kernels/cpu/vec_math.h"
 
 namespace kiln::cpu {
 namespace {
@@ -59,31 +62,13 @@ struct ShiftedSumOps : ReduceOpsBase<ShiftedSumOps<T, kExp>, T, opmath_t<T>> {
   }
 };
 
-// exp for float as plain arithmetic, so loops over it vectorize (libm's expf does not):
-// 2^n * e^r with |r| <= ln2/2 and a degree-6 polynomial for e^r (relative error ~2e-7).
-inline float exp_f32(float x) {
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-  const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  const float n = (x * 1.44269504088896341f + shifter) - shifter;
-  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
-  float q = 1.9875691500e-4f;
-  q = q * r + 1.3981999507e-3f;
-  q = q * r + 8.3334519073e-3f;
-  q = q * r + 4.1665795894e-2f;
-  q = q * r + 1.6666665459e-1f;
-  q = q * r + 5.0000001201e-1f;
-  const float e = q * r * r + r + 1.0f;
-  const uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(n) + 127) << 23;
-  return e * std::bit_cast<float>(bits);
-}
-
 template <typename T, bool kExp>
 typename ShiftedSumOps<T, kExp>::M ShiftedSumOps<T, kExp>::term(T x) const {
   const M d = M(x) - center;
   if constexpr (!kExp) {
     return d * d;
   } else if constexpr (std::is_same_v<M, float>) {
-    return exp_f32(d);
+    return vec::exp(d);
   } else {
     return std::exp(d);
   }
@@ -216,8 +201,7 @@ void logsumexp(const Tensor& out, const Tensor& self, IntList dim, bool) {
     for_each_output(g, [&](int64_t in_off, int64_t out_off, bool chunked) {
       const M top = lane_reduce(g, in + in_off, ExtremeOps<scalar_t, true>{}, chunked);
       // An infinite max is the answer (all -inf gives -inf, any +inf gives +inf; a NaN max
-      // is not infinite and propagates through the sum): exp_f32 saturates instead of
-      // reaching 0 or inf, so these rows must not go through it.
+      // is not infinite and propagates through the sum): x - top would be inf - inf = NaN.
       if (std::isinf(top)) {
         o[out_off] = scalar_t(top);
         return;

@@ -1,6 +1,9 @@
 // The elementwise halves of the LSTM and GRU cells (their GEMMs are linear's): one pass over
 // the (B, G*H) pre-activations per cell. Backward recomputes the activations from the saved
 // pre-activations instead of saving them: a few exps are cheaper than another (B, G*H) tensor.
+// Before any include: lets GCC if-convert vec_math.h's selects (see there).
+#pragma GCC optimize("no-trapping-math")
+
 #include <algorithm>
 #include <cmath>
 #include <type_traits>

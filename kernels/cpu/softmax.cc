@@ -1,6 +1,9 @@
 // softmax and log_softmax along a dim, and their backward. Rows along a last dim run as
 // contiguous vectors (the common case: attention scores, logits); other dims run with the
 // inner dims as the vector, so neither layout is strided.
+// Before any include: lets GCC if-convert vec_math.h's selects (see there).
+#pragma GCC optimize("no-trapping-math")
+
 #include <cmath>
 #include <limits>
 #include <vector>

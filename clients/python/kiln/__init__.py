@@ -94,3 +94,8 @@ for _name in _ops.GROUPS:
     if not hasattr(_module, _name):
         setattr(_module, _name, _function(_name))
 del _name, _module
+
+# ---- data helper: kiln.utils (torch.utils.data) and a client-side kiln.Generator ----
+from kiln.utils._generator import Generator  # noqa: E402
+from kiln import utils  # noqa: E402,F401
+# ---- end data helper ----

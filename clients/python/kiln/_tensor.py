@@ -150,7 +150,9 @@ class Tensor:
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return fetch(self)[1].copy()
+        a = fetch(self)[1]
+        # A Download lands in a fresh array nobody else holds: no second copy of a big tensor.
+        return a if a.flags.writeable else a.copy()
 
     def __array__(self, dtype_=None):
         a = fetch(self)[1]
