@@ -139,15 +139,13 @@ class _RNNBase(Module):
                 h = hx[0][i] if lstm else hx[i]
                 c = hx[1][i] if lstm else None
                 w = self._weights(layer, d)
-                seq = [None] * steps
-                for t in (range(steps - 1, -1, -1) if d else range(steps)):
-                    if lstm:
-                        h, c = call("lstm_cell", (x[t], [h, c]) + tuple(w), {})
-                    elif self._gates == 3:
-                        h = call("gru_cell", (x[t], h) + tuple(w), {})
-                    else:
-                        h = _rnn_step(self.nonlinearity, x[t], h, *w)
-                    seq[t] = h
+                order = range(steps - 1, -1, -1) if d else range(steps)
+                if self._gates == 1:
+                    seq = [None] * steps
+                    for t in order:
+                        h = seq[t] = _rnn_step(self.nonlinearity, x[t], h, *w)
+                else:
+                    h, c, seq = _gated_layer(lstm, x, h, c, w, order)
                 outs.append(call("stack", (seq, 0), {}))
                 h_n.append(h)
                 c_n.append(c)
@@ -179,6 +177,33 @@ class _RNNBase(Module):
         if self.bidirectional is not False:
             s += ", bidirectional={bidirectional}"
         return s.format(**self.__dict__)
+
+
+def _gated_layer(lstm, x, h, c, w, order):
+    """One direction of one LSTM/GRU layer over x (T, B, in), split as torch's CPU kernel does:
+    the input projection of every step as one GEMM over (T * B) rows, then per step only the
+    hidden GEMM and the fused gate arithmetic. T small input GEMMs (and T more in backward)
+    cost the daemon more than one big one, and the steps' slices come from one unbind."""
+    w_ih, w_hh, b_ih, b_hh = w
+    xp = call("linear", (x, w_ih, b_ih), {})
+    if lstm:
+        # b_hh joins the input part once, so each step is one addmm: x W_ih^T + b_ih + b_hh
+        # + h W_hh^T (torch adds the same four terms in another order: ~1 ulp apart)
+        if b_hh is not None:
+            xp = call("add", (xp, b_hh), {})
+        xs = call("unbind", (xp, 0), {})
+        seq = [None] * len(xs)
+        w_hh_t = call("t", (w_hh,), {})
+        for t in order:
+            h, c = call("_lstm_cell_gates", (call("addmm", (xs[t], h, w_hh_t), {}), c), {})
+            seq[t] = h
+    else:
+        xs = call("unbind", (xp, 0), {})
+        seq = [None] * len(xs)
+        for t in order:
+            h = seq[t] = call("_gru_cell_gates", (xs[t], call("linear", (h, w_hh, b_hh), {}), h),
+                              {})
+    return h, c, seq
 
 
 def _rnn_step(nonlinearity, x, h, w_ih, w_hh, b_ih, b_hh):
