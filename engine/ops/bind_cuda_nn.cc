@@ -1,7 +1,7 @@
 // Binds the CUDA kernels of the linalg, nn_* and optim families (kernels/cuda/linalg_*,
 // nn_*, attention_*, optim_*) to the ops of the table; called from bind_cuda.cc. An op the
 // table lists for cuda but that is not bound here fails with "<op>: no cuda kernel is bound".
-#include "engine/ops/bind.h"
+#include "engine/ops/bind_cuda.h"
 #include "kernels/cuda/linalg_ops.h"
 #include "kernels/cuda/nn_kernels.h"
 

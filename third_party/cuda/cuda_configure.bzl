@@ -28,7 +28,14 @@ def _cuda_configure_impl(ctx):
     build.append(_target("cublas", ["-L" + lib, rpath, "-lcublasLt", "-lcublas"], enabled))
     build.append(_target("cudnn", ["-L" + d for d in cudnn_dirs] + [rpath, "-lcudnn"], enabled))
     build.append(_target("nccl", ["-L" + d for d in cudnn_dirs] + [rpath, "-lnccl"], enabled))
-    build.append("cc_library(\n    name = 'headers',\n    includes = [],\n)\n")
+    # The toolkit's headers, symlinked into the repository so host code (cuda_runtime_api.h,
+    # cublas) can include them under Bazel's sandbox; only the top level and crt/ are
+    # declared (what the runtime and library headers include), not cub/thrust.
+    if enabled:
+        ctx.symlink(root + "/include", "include")
+        build.append("cc_library(\n    name = 'headers',\n    hdrs = glob(['include/*.h', 'include/*.hpp', 'include/crt/**']),\n    includes = ['include'],\n)\n")
+    else:
+        build.append("cc_library(\n    name = 'headers',\n    includes = [],\n)\n")
     ctx.file("BUILD", "\n".join(build))
 
 cuda_configure = repository_rule(
