@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "kernels/cuda/cuda_util.h"
+
 namespace kiln::cuda_nn {
 
 void throw_cuda(const char* op, cudaError_t e, const char* what) {
@@ -25,9 +27,7 @@ DeviceGuard::~DeviceGuard() {
   if (prev_ >= 0 && cudaGetDevice(&cur) == cudaSuccess && cur != prev_) (void)cudaSetDevice(prev_);
 }
 
-// Until the backend's stream API lands: the legacy default stream, which orders itself
-// with every blocking stream of the device.
-cudaStream_t stream_for(const Tensor&) { return cudaStreamLegacy; }
+cudaStream_t stream_for(const Tensor& t) { return cuda::compute_stream(t.device().index); }
 
 namespace {
 
