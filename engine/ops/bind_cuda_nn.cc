@@ -51,6 +51,8 @@ void bind_cuda_nn(KernelTable& t) {
   t._fused_adamw_ = cuda::fused_adamw;
   t._fused_rmsprop_ = cuda::fused_rmsprop;
   t._fused_adagrad_ = cuda::fused_adagrad;
+  t._amp_foreach_non_finite_check_and_unscale_ = cuda::amp_non_finite_check_and_unscale;
+  t._amp_update_scale_ = cuda::amp_update_scale;
 }
 
 }  // namespace kiln

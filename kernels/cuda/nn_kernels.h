@@ -113,4 +113,10 @@ void fused_adagrad(const std::vector<Tensor>& params, const std::vector<Tensor>&
                    const std::vector<Tensor>& state_sums, const std::vector<Tensor>& state_steps,
                    double lr, double lr_decay, double weight_decay, double eps, bool maximize);
 
+// optim_fused.cu: GradScaler's ops (engine/ops/amp.cc checks the arguments).
+void amp_non_finite_check_and_unscale(const std::vector<Tensor>& self, const Tensor& found_inf,
+                                      const Tensor& inv_scale);
+void amp_update_scale(const Tensor& scale, const Tensor& growth_tracker, const Tensor& found_inf,
+                      double growth_factor, double backoff_factor, int64_t growth_interval);
+
 }  // namespace kiln::cuda

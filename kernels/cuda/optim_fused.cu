@@ -428,4 +428,75 @@ void fused_adagrad(const std::vector<Tensor>& params, const std::vector<Tensor>&
       });
 }
 
+// ---- GradScaler: unscale with the inf check, scale update ----
+
+namespace {
+
+// Each value: found_inf = 1 when it is not finite; then value *= inv_scale (unless 1).
+template <typename T>
+__global__ void unscale_kernel(const TensorSlot* slots, const Piece* pieces,
+                               float* __restrict__ found_inf, const float* __restrict__ inv_scale) {
+  const float inv = *inv_scale;
+  for_piece(slots, pieces, [&](const TensorSlot& t, int64_t j) {
+    T* g = static_cast<T*>(t.p[0]);
+    const acc_t<T> v = to_acc(g[j]);
+    if (!isfinite(double(v))) *found_inf = 1.0f;
+    if (inv != 1.0f) g[j] = from_acc<T>(v * acc_t<T>(inv));
+  });
+}
+
+__global__ void update_scale_kernel(float* scale, int32_t* tracker, const float* found_inf,
+                                    float growth, float backoff, int32_t interval) {
+  if (*found_inf != 0.0f) {
+    *scale = *scale * backoff;
+    *tracker = 0;
+    return;
+  }
+  const int32_t successful = *tracker + 1;
+  if (successful == interval) {
+    const float grown = *scale * growth;
+    if (isfinite(grown)) *scale = grown;
+    *tracker = 0;
+  } else {
+    *tracker = successful;
+  }
+}
+
+}  // namespace
+
+void amp_non_finite_check_and_unscale(const std::vector<Tensor>& self, const Tensor& found_inf,
+                                      const Tensor& inv_scale) {
+  static constexpr const char* kOp = "_amp_foreach_non_finite_check_and_unscale_";
+  // Strided members run in dense copies that are written back afterwards.
+  std::vector<Tensor> work;
+  work.reserve(self.size());
+  for (const Tensor& t : self) work.push_back(dense(t, kOp));
+  per_dtype(
+      kOp, work,
+      [&](size_t i) {
+        return TensorSlot{{work[i].raw_data(), nullptr, nullptr, nullptr, nullptr},
+                          work[i].numel(), 0, 0};
+      },
+      [&](auto T_tag, const Upload& u, cudaStream_t s) {
+        using T = typename decltype(T_tag)::type;
+        unscale_kernel<T><<<blocks(u), kThreads, 0, s>>>(u.slots, u.pieces, ptr<float>(found_inf),
+                                                         ptr<float>(inv_scale));
+      });
+  for (size_t i = 0; i < self.size(); ++i) {
+    if (!work[i].is_same(self[i])) scatter_into(self[i], work[i], kOp);
+  }
+}
+
+void amp_update_scale(const Tensor& scale, const Tensor& growth_tracker, const Tensor& found_inf,
+                      double growth_factor, double backoff_factor, int64_t growth_interval) {
+  static constexpr const char* kOp = "_amp_update_scale_";
+  DeviceGuard guard(scale, kOp);
+  KILN_CHECK(growth_interval <= int64_t(std::numeric_limits<int32_t>::max()), kOp,
+             ": growth_interval ", growth_interval, " is too large");
+  update_scale_kernel<<<1, 1, 0, stream_for(scale)>>>(
+      ptr<float>(scale), ptr<int32_t>(growth_tracker), ptr<float>(found_inf), float(growth_factor),
+      float(backoff_factor), int32_t(growth_interval));
+  check_launch(kOp);
+}
+
 }  // namespace kiln::cuda

@@ -153,6 +153,46 @@ TEST(CudaOptimSteps, DeviceStepCountersAdvance) {
   for (const Tensor& s : g.steps) EXPECT_EQ(s.item().to<double>(), 3.0);
 }
 
+TEST(CudaAmp, UnscaleAndUpdateScaleMatchTheCpu) {
+  KILN_REQUIRE_GPU();
+  for (DType dt : {DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
+    Group cpu = make_group(dt, 0, kCPU), gpu = make_group(dt, 0, kGpu);
+    // A strided member: the transposed view of a 2-d gradient.
+    const Tensor m = values(12, 5, dt);
+    cpu.lists[1].push_back(ops::transpose(ops::reshape(m, {3, 4}), 0, 1));
+    gpu.lists[1].push_back(ops::transpose(ops::reshape(ops::to(m, kGpu, std::nullopt, false),
+                                                       {3, 4}), 0, 1));
+    Tensor fc = ops::zeros({1}, DType::kFloat32, kCPU), fg = ops::zeros({1}, DType::kFloat32, kGpu);
+    const Tensor ic = ops::full({1}, 0.125, DType::kFloat32, kCPU);
+    ops::_amp_foreach_non_finite_check_and_unscale_(cpu.lists[1], fc, ic);
+    ops::_amp_foreach_non_finite_check_and_unscale_(gpu.lists[1], fg,
+                                                    ops::to(ic, kGpu, std::nullopt, false));
+    EXPECT_EQ(fg.item().to<double>(), 0.0);
+    for (size_t i = 0; i < cpu.lists[1].size(); ++i) {
+      const Tensor a = ops::contiguous(ops::to(cpu.lists[1][i], kCPU, DType::kFloat64, false));
+      const Tensor b = ops::contiguous(ops::to(gpu.lists[1][i], kCPU, DType::kFloat64, false));
+      for (int64_t j = 0; j < a.numel(); ++j) {
+        ASSERT_EQ(a.data_ptr<double>()[j], b.data_ptr<double>()[j]) << dtype_name(dt) << " " << i;
+      }
+    }
+    // A NaN anywhere sets found_inf.
+    Tensor bad = ops::full({5}, std::nan(""), dt, kGpu);
+    ops::_amp_foreach_non_finite_check_and_unscale_({bad}, fg, ops::full({1}, 1.0, DType::kFloat32, kGpu));
+    EXPECT_EQ(fg.item().to<double>(), 1.0);
+  }
+  Tensor scale = ops::full({1}, 1024.0, DType::kFloat32, kGpu);
+  Tensor tracker = ops::zeros({1}, DType::kInt32, kGpu);
+  const Tensor clean = ops::zeros({1}, DType::kFloat32, kGpu);
+  const Tensor inf = ops::full({1}, 1.0, DType::kFloat32, kGpu);
+  ops::_amp_update_scale_(scale, tracker, inf, 2.0, 0.5, 2);
+  EXPECT_EQ(scale.item().to<double>(), 512.0);
+  ops::_amp_update_scale_(scale, tracker, clean, 2.0, 0.5, 2);
+  EXPECT_EQ(tracker.item().to<double>(), 1.0);
+  ops::_amp_update_scale_(scale, tracker, clean, 2.0, 0.5, 2);
+  EXPECT_EQ(scale.item().to<double>(), 1024.0);
+  EXPECT_EQ(tracker.item().to<double>(), 0.0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Dtypes, CudaOptim, ::testing::Values(DType::kFloat32, DType::kBFloat16),
                          [](const ::testing::TestParamInfo<DType>& info) {
                            return std::string(dtype_name(info.param));
