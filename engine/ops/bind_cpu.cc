@@ -1,6 +1,7 @@
 // Binds the CPU kernels (kernels/cpu) to the ops of the table. One line per op; an op the
 // table lists for cpu but that is not bound here fails with "<op>: no cpu kernel is bound".
 #include "engine/ops/bind.h"
+#include "kernels/cpu/amp.h"
 #include "kernels/cpu/binary.h"
 #include "kernels/cpu/copy.h"
 #include "kernels/cpu/optim.h"
@@ -239,6 +240,12 @@ void bind_cpu(KernelTable& t) {
   t._gru_cell_gates = cpu::gru_cell_gates;
   t._gru_cell_gates_backward = cpu::gru_cell_gates_backward;
   // (end of nn_seq)
+
+
+  // ---- amp: GradScaler's ops (kernels/cpu/amp.h; cudann) ----
+  t._amp_foreach_non_finite_check_and_unscale_ = cpu::amp_non_finite_check_and_unscale;
+  t._amp_update_scale_ = cpu::amp_update_scale;
+  // (end of amp)
 
 
 }

@@ -5,7 +5,7 @@ dtype inference that lets `x.shape` answer without a round trip."""
 
 from kiln import _rules as _r
 
-TABLE_HASH = 'c7a3a7a2c2f24509'
+TABLE_HASH = '3468e7dc3a242107'
 
 OPS = {}
 
@@ -1006,6 +1006,18 @@ def _infer_clip_grad_value_(_op, grads, clip_value):
 
 
 OPS['clip_grad_value_'] = dict(name='clip_grad_value_', overload=None, id=2006, args=[('grads', 'Tensor[]', '<required>', False), ('clip_value', 'float', '<required>', False)], rets=[], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='custom', family='optim', infer=_infer_clip_grad_value_, client={})
+
+def _infer__amp_foreach_non_finite_check_and_unscale_(_op, self, found_inf, inv_scale):
+    return []
+
+
+OPS['_amp_foreach_non_finite_check_and_unscale_'] = dict(name='_amp_foreach_non_finite_check_and_unscale_', overload=None, id=2007, args=[('self', 'Tensor[]', '<required>', False), ('found_inf', 'Tensor', '<required>', False), ('inv_scale', 'Tensor', '<required>', False)], rets=[], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='custom', family='optim', infer=_infer__amp_foreach_non_finite_check_and_unscale_, client={})
+
+def _infer__amp_update_scale_(_op, self, growth_tracker, found_inf, scale_growth_factor, scale_backoff_factor, growth_interval):
+    return []
+
+
+OPS['_amp_update_scale_'] = dict(name='_amp_update_scale_', overload=None, id=2008, args=[('self', 'Tensor', '<required>', False), ('growth_tracker', 'Tensor', '<required>', False), ('found_inf', 'Tensor', '<required>', False), ('scale_growth_factor', 'float', '<required>', False), ('scale_backoff_factor', 'float', '<required>', False), ('growth_interval', 'int', '<required>', False)], rets=[], method=False, inplace=False, out=False, dynamic=False, differentiable=[], impl='custom', family='optim', infer=_infer__amp_update_scale_, client={})
 
 def _infer_sum(_op, self, dim, keepdim, dtype):
     compute = _r.arg(_op, dtype, _r.sum_dtype(_op, self))

@@ -434,6 +434,8 @@ def gen_wrapper(op, variant):
         body.append("  %s%s;" % ("" if op.returns_nothing else "return ", call))
         body.append("}")
         return body
+    if variant == "functional" and op.autocast:
+        body += gen_autocast(op)
     dins = diff_inputs(op)
     if variant == "functional" and op.writes_self:
         return gen_writes_self_wrapper(op, head, call, dins)
@@ -509,6 +511,28 @@ def gen_wrapper(op, variant):
     return body
 
 
+def gen_autocast(op):
+    """torch.autocast: cast the op's floating inputs by its policy, then run it suspended."""
+    policy = {"lower": "kLower", "fp32": "kFp32", "promote": "kPromote"}[op.autocast]
+    tensors = ", ".join("&" + a.name for a in op.args if a.is_tensor)
+    lists = ", ".join("&" + a.name for a in op.args if a.is_tensor_list)
+    sets = "{%s}, {%s}" % (tensors, lists)
+    args = []
+    for a in op.args:
+        args.append("autocast::cast(%s, ac_dtype, ac_type)" % a.name if a.is_tensor_like else a.name)
+    return [
+        "  if (autocast::active()) {",
+        "    const DeviceType ac_type = autocast::device_type_of(%s);" % sets,
+        "    if (autocast::is_enabled(ac_type)) {",
+        "      const DType ac_dtype = autocast::target_dtype(autocast::Policy::%s, ac_type, %s);"
+        % (policy, sets),
+        "      const autocast::Suspend ac_suspend;",
+        "      return %s(%s);" % (op.name, ", ".join(args)),
+        "    }",
+        "  }",
+    ]
+
+
 def gen_writes_self_wrapper(op, head, call, dins):
     """fill_, copy_, zero_: functional ops that write their first argument in place."""
     first = op.args[0].name
@@ -533,6 +557,7 @@ def gen_writes_self_wrapper(op, head, call, dins):
 
 def gen_functions_cc(ops, families):
     lines = [HEADER, '#include "engine/autograd/functions.h"', "",
+             '#include "engine/autograd/autocast.h"',
              '#include "engine/autograd/function_utils.h"', '#include "engine/autograd/nodes.h"',
              '#include "engine/ops/ops.h"', "", "namespace kiln {", ""]
     for op in ops:

@@ -257,6 +257,13 @@ class Op:
         for k in self.diff_inputs:
             self.arg(k)
         self.test = entry.get("test") or {}
+        # torch.autocast's cast policy (engine/autograd/autocast.h): lower, fp32 or promote.
+        self.autocast = entry.get("autocast")
+        if self.autocast not in (None, "lower", "fp32", "promote"):
+            raise TableError("%s: unknown autocast policy %r" % (self.full_name, self.autocast))
+        if self.autocast and self.impl == "composite":
+            raise TableError("%s: autocast applies to kernel and custom ops (a composite's "
+                             "inner ops cast themselves)" % self.full_name)
         # no_grad: the op updates tensors under torch.no_grad() semantics (optimizer steps,
         # gradient clipping): never recorded for backward, and its in-place writes to leaves
         # that require grad are allowed. An op that returns nothing must be one.
