@@ -7,7 +7,9 @@
 #include "kernels/cuda/binary.h"
 #include "kernels/cuda/copy.h"
 #include "kernels/cuda/index.h"
+#include "kernels/cuda/index_advanced.h"  // cudaidx
 #include "kernels/cuda/reduce.h"
+#include "kernels/cuda/sort.h"  // cudaidx
 #include "kernels/cuda/unary.h"
 
 namespace kiln {
@@ -156,6 +158,16 @@ void bind_cuda(KernelTable& t) {
   // ---- nn, linalg, optim: engine/ops/bind_cuda_nn.cc ----
   bind_cuda_nn(t);
   // (end of nn)
+
+  // ---- cudaidx: sort, topk (kernels/cuda/sort.h) ----
+  t.sort = cuda::sort;
+  t.sort_stable = cuda::sort_stable;
+  t.topk = cuda::topk;
+  // advanced indexing, repeat_interleave (kernels/cuda/index_advanced.h)
+  t.index = cuda::index;
+  t.index_put = cuda::index_put;
+  t.repeat_interleave_Tensor = cuda::repeat_interleave_Tensor;
+  // (end of cudaidx)
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include "engine/ops/bind_cuda.h"
 #include "kernels/cuda/linalg_ops.h"
 #include "kernels/cuda/nn_kernels.h"
+#include "kernels/cuda/optim_clip.h"  // cudaidx
 
 namespace kiln {
 
@@ -53,6 +54,11 @@ void bind_cuda_nn(KernelTable& t) {
   t._fused_adagrad_ = cuda::fused_adagrad;
   t._amp_foreach_non_finite_check_and_unscale_ = cuda::amp_non_finite_check_and_unscale;
   t._amp_update_scale_ = cuda::amp_update_scale;
+
+  // ---- cudaidx: gradient clipping (kernels/cuda/optim_clip.h) ----
+  t.clip_grad_norm_ = cuda::clip_grad_norm;
+  t.clip_grad_value_ = cuda::clip_grad_value;
+  // (end of cudaidx)
 }
 
 }  // namespace kiln
