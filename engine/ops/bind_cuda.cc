@@ -107,7 +107,7 @@ void bind_cuda(KernelTable& t) {
   t.floor_divide = cuda::floor_divide;
   // (end of binary)
 
-  // ---- reduce: reductions and scans; no sort/topk yet (kernels/cuda/reduce.h) ----
+  // ---- reduce: reductions and scans; sort/topk: cudaidx section (kernels/cuda/reduce.h) ----
   t.sum = cuda::sum;
   t.mean = cuda::mean;
   t.prod = cuda::prod;
@@ -134,8 +134,8 @@ void bind_cuda(KernelTable& t) {
   t.count_nonzero = cuda::count_nonzero;
   // (end of reduce)
 
-  // ---- index: gathers, scatters, masks, flips, triangles, padding, cat; no advanced
-  // indexing or repeat_interleave yet (kernels/cuda/index.h) ----
+  // ---- index: gathers, scatters, masks, flips, triangles, padding, cat; advanced indexing
+  // and repeat_interleave in the cudaidx section (kernels/cuda/index.h) ----
   t.cat = cuda::cat;
   t.index_select = cuda::index_select;
   t.gather = cuda::gather;

@@ -1,7 +1,7 @@
 // Index-family kernels on CUDA (kernels/cuda/index.cu; cat, flip and padding are copies
 // between views). Same contracts as kernels/cpu/index.h; index values are checked on the
 // device before anything is written (one small device->host read per indexed op).
-// index / index_put / repeat_interleave have no CUDA kernel yet.
+// index / index_put / repeat_interleave: kernels/cuda/index_advanced.h.
 #pragma once
 
 #include <string>
