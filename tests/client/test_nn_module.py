@@ -198,6 +198,17 @@ def test_init_distributions(kiln):
         init.xavier_uniform_(kiln.empty(3))
 
 
+@pytest.mark.parametrize("shape", [(6, 4), (4, 6), (5, 2, 3)])
+def test_init_orthogonal(kiln, shape):
+    kiln.manual_seed(0)
+    w = kiln.nn.init.orthogonal_(kiln.empty(*shape), gain=2.0)
+    a = w.numpy().reshape(shape[0], -1)
+    small = a @ a.T if a.shape[0] <= a.shape[1] else a.T @ a
+    np.testing.assert_allclose(small, 4.0 * np.eye(small.shape[0]), atol=1e-5)
+    with pytest.raises(ValueError, match="2 or more dimensions"):
+        kiln.nn.init.orthogonal_(kiln.empty(3))
+
+
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
 def test_clip_grad_and_vectors_match_torch(kiln, norm_type):
     res = []

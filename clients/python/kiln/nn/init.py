@@ -123,3 +123,23 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     if std is None:
         return tensor
     return normal_(tensor, 0.0, std)
+
+
+def orthogonal_(tensor, gain=1):
+    """torch.nn.init.orthogonal_: the rows (or columns, whichever are fewer) of the tensor
+    flattened to 2-D are orthonormal, times `gain`. Q of the QR of a normal matrix, with the
+    signs of R's diagonal folded in so Q is uniform over the orthogonal group (Haar)."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = rt.rng.normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(tuple(tensor.shape)))
