@@ -59,6 +59,21 @@ void bind_cuda_nn(KernelTable& t) {
   t.clip_grad_norm_ = cuda::clip_grad_norm;
   t.clip_grad_value_ = cuda::clip_grad_value;
   // (end of cudaidx)
+
+  // ---- cudaconv: convolution (cuDNN), pooling, batch norm, group norm ----
+  t.convolution = cuda::convolution;
+  t.convolution_backward = cuda::convolution_backward;
+  t.max_pool2d_with_indices = cuda::max_pool2d_with_indices;
+  t.max_pool2d_with_indices_backward = cuda::max_pool2d_with_indices_backward;
+  t.avg_pool2d = cuda::avg_pool2d;
+  t.avg_pool2d_backward = cuda::avg_pool2d_backward;
+  t.adaptive_avg_pool2d = cuda::adaptive_avg_pool2d;
+  t.adaptive_avg_pool2d_backward = cuda::adaptive_avg_pool2d_backward;
+  t.native_batch_norm = cuda::native_batch_norm;
+  t.native_batch_norm_backward = cuda::native_batch_norm_backward;
+  t.native_group_norm = cuda::native_group_norm;
+  t.native_group_norm_backward = cuda::native_group_norm_backward;
+  // ---- end cudaconv ----
 }
 
 }  // namespace kiln

@@ -119,4 +119,58 @@ void amp_non_finite_check_and_unscale(const std::vector<Tensor>& self, const Ten
 void amp_update_scale(const Tensor& scale, const Tensor& growth_tracker, const Tensor& found_inf,
                       double growth_factor, double backoff_factor, int64_t growth_interval);
 
+// ---- cudaconv: convolution, pooling, batch norm, group norm ----
+
+// nn_conv_cudnn.cu (cuDNN legacy API): input (N, C, L) or (N, C, H, W); transposed runs as
+// the plain convolution's backward-data pass.
+void convolution(const Tensor& result, const Tensor& input, const Tensor& weight,
+                 const Tensor& bias, IntList stride, IntList padding, IntList dilation,
+                 bool transposed, IntList output_padding, int64_t groups);
+void convolution_backward(const Tensor& grad_input, const Tensor& grad_weight,
+                          const Tensor& grad_bias, const Tensor& grad_output, const Tensor& input,
+                          const Tensor& weight, const std::optional<Shape>& bias_sizes,
+                          IntList stride, IntList padding, IntList dilation, bool transposed,
+                          IntList output_padding, int64_t groups, IntList output_mask);
+
+// nn_pool.cu: planes (.., H, W) -> (.., OH, OW); indices are flat positions in a plane.
+void max_pool2d_with_indices(const Tensor& values, const Tensor& indices, const Tensor& self,
+                             IntList kernel_size, IntList stride, IntList padding,
+                             IntList dilation, bool ceil_mode);
+void max_pool2d_with_indices_backward(const Tensor& result, const Tensor& grad_output,
+                                      const Tensor& self, IntList kernel_size, IntList stride,
+                                      IntList padding, IntList dilation, bool ceil_mode,
+                                      const Tensor& indices);
+void avg_pool2d(const Tensor& result, const Tensor& self, IntList kernel_size, IntList stride,
+                IntList padding, bool ceil_mode, bool count_include_pad,
+                std::optional<int64_t> divisor_override);
+void avg_pool2d_backward(const Tensor& result, const Tensor& grad_output, const Tensor& self,
+                         IntList kernel_size, IntList stride, IntList padding, bool ceil_mode,
+                         bool count_include_pad, std::optional<int64_t> divisor_override);
+void adaptive_avg_pool2d(const Tensor& result, const Tensor& self, IntList output_size);
+void adaptive_avg_pool2d_backward(const Tensor& result, const Tensor& grad_output,
+                                  const Tensor& self);
+
+// nn_batch_norm.cu: statistics over dim 1 of (N, C, ...); running stats updated in place.
+void native_batch_norm(const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd,
+                       const Tensor& input, const Tensor& weight, const Tensor& bias,
+                       const Tensor& running_mean, const Tensor& running_var, bool training,
+                       double momentum, double eps);
+void native_batch_norm_backward(const Tensor& grad_input, const Tensor& grad_weight,
+                                const Tensor& grad_bias, const Tensor& grad_out,
+                                const Tensor& input, const Tensor& weight,
+                                const Tensor& running_mean, const Tensor& running_var,
+                                const Tensor& save_mean, const Tensor& save_invstd, bool train,
+                                double eps);
+
+// nn_group_norm.cu: input viewed as (N, C, HxW), mean and rstd (N, group).
+void native_group_norm(const Tensor& out, const Tensor& mean, const Tensor& rstd,
+                       const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t N,
+                       int64_t C, int64_t HxW, int64_t group, double eps);
+void native_group_norm_backward(const Tensor& grad_input, const Tensor& grad_weight,
+                                const Tensor& grad_bias, const Tensor& grad_out,
+                                const Tensor& input, const Tensor& mean, const Tensor& rstd,
+                                const Tensor& weight, int64_t N, int64_t C, int64_t HxW,
+                                int64_t group);
+// ---- end cudaconv ----
+
 }  // namespace kiln::cuda

@@ -27,7 +27,16 @@ const std::set<std::string>& nn_ops() {
       "_cross_entropy_backward", "nll_loss", "_nll_loss_backward", "linear", "linear_backward",
       "bilinear", "scaled_dot_product_attention", "_scaled_dot_product_attention",
       "_scaled_dot_product_attention_backward", "lstm_cell", "gru_cell", "_lstm_cell_gates",
-      "_lstm_cell_gates_backward", "_gru_cell_gates", "_gru_cell_gates_backward"};
+      "_lstm_cell_gates_backward", "_gru_cell_gates", "_gru_cell_gates_backward",
+      // ---- cudaconv ----
+      "convolution", "convolution_backward", "conv1d", "conv1d_padding", "conv2d",
+      "conv2d_padding", "conv_transpose2d", "max_pool2d_with_indices",
+      "max_pool2d_with_indices_backward", "max_pool2d", "avg_pool2d", "avg_pool2d_backward",
+      "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "native_batch_norm",
+      "native_batch_norm_backward", "batch_norm", "native_group_norm",
+      "native_group_norm_backward", "group_norm"
+      // ---- end cudaconv ----
+  };
   return s;
 }
 
